@@ -1,0 +1,304 @@
+"""The one action record every loop produces, and its learning checks.
+
+States (``ActionState``)::
+
+    assigned -> in_progress -> evidence_submitted -> accepted -> signed_off
+        -> learning_check_due -> embedded
+    evidence_submitted -> returned -> in_progress        (L&I returns it, with a reason)
+    learning_check_due -> not_embedded -> in_progress    (the work reopens)
+    learning_check_due -> partly_embedded -> learning_check_due   (another check later)
+    any open state -> cancelled                          (partnership manager, with a reason)
+
+Transition methods change memory only; ``actions.services`` owns every transition.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+
+from agencies.selectors import user_can
+from core.models import TimeStampedModel
+
+
+class ActionState(models.TextChoices):
+    ASSIGNED = "assigned", "Assigned"
+    IN_PROGRESS = "in_progress", "In progress"
+    EVIDENCE_SUBMITTED = "evidence_submitted", "Evidence submitted"
+    RETURNED = "returned", "Returned for more evidence"
+    ACCEPTED = "accepted", "Evidence accepted"
+    SIGNED_OFF = "signed_off", "Signed off"
+    LEARNING_CHECK_DUE = "learning_check_due", "Learning check due"
+    EMBEDDED = "embedded", "Learning embedded"
+    PARTLY_EMBEDDED = "partly_embedded", "Partly embedded"
+    NOT_EMBEDDED = "not_embedded", "Not embedded"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+S = ActionState
+# The lead is working: these states take progress updates and evidence.
+WORK_STATES = [S.ASSIGNED, S.IN_PROGRESS, S.RETURNED, S.NOT_EMBEDDED]
+# The work is done and signed off; what follows is about impact.
+COMPLETE_STATES = [S.SIGNED_OFF, S.LEARNING_CHECK_DUE, S.EMBEDDED, S.PARTLY_EMBEDDED]
+CLOSED_STATES = [S.EMBEDDED, S.CANCELLED]
+OPEN_STATES = [s for s in S.values if s not in CLOSED_STATES]
+# States in which the target date still matters for RAG.
+DELIVERY_STATES = [S.ASSIGNED, S.IN_PROGRESS, S.RETURNED, S.NOT_EMBEDDED,
+                   S.EVIDENCE_SUBMITTED, S.ACCEPTED]
+
+
+class Rag(models.TextChoices):
+    COMPLETE = "complete", "Complete"
+    GREEN = "green", "On track"
+    AMBER = "amber", "Due soon"
+    RED = "red", "Overdue"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+def can_update(action: Action, user: Any) -> bool:
+    return user_can(user, "update_action", action.agency_id)
+
+
+def can_sign_off(action: Action, user: Any) -> bool:
+    return user_can(user, "sign_off_action", action.agency_id)
+
+
+class Action(ConcurrentTransitionMixin, TimeStampedModel):
+    # Where the action comes from: an SCR recommendation, an audit finding, a
+    # challenge's learning, an improvement-plan line, a risk mitigation, an S11 gap.
+    source_content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT,
+                                            null=True, blank=True, related_name="+")
+    source_object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    source = GenericForeignKey("source_content_type", "source_object_id")
+
+    reference = models.CharField(max_length=30, blank=True,
+                                 help_text="The plan's own number, such as 3.2")
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT,
+                               related_name="actions")
+    lead = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="led_actions")
+    description = models.TextField()
+    target_date = models.DateField()
+    state = FSMField(default=S.ASSIGNED, choices=S.choices, protected=True, db_index=True)
+
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+    learning_check_due_on = models.DateField(null=True, blank=True)
+    escalated_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When the partnership manager was told the action is long overdue.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["target_date", "pk"]
+        indexes = [
+            models.Index(fields=["source_content_type", "source_object_id"]),
+            models.Index(fields=["agency", "state", "target_date"]),
+            models.Index(fields=["lead", "state"]),
+        ]
+        permissions = [
+            ("cancel_action", "Cancel an action (partnership manager)"),
+            ("review_evidence", "Accept or return evidence (Learning and Improvement group)"),
+            ("run_learning_check", "Record learning checks (Learning and Improvement group)"),
+            ("manage_plan", "Create, import and export actions (partnership manager)"),
+        ]
+
+    def __str__(self) -> str:
+        ref = f"{self.reference} " if self.reference else ""
+        return f"Action {ref}#{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("actions:detail", args=[self.pk])
+
+    # -- derived, never typed -------------------------------------------------------
+    def rag(self, today: date | None = None, amber_days: int = 14) -> str:
+        today = today or timezone.localdate()
+        if self.state == S.CANCELLED:
+            return Rag.CANCELLED
+        if self.state in COMPLETE_STATES:
+            return Rag.COMPLETE
+        if self.target_date < today:
+            return Rag.RED
+        if (self.target_date - today).days <= amber_days:
+            return Rag.AMBER
+        return Rag.GREEN
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    # -- transitions: memory only; actions.services owns them --------------------------
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=[S.ASSIGNED, S.RETURNED, S.NOT_EMBEDDED],
+                target=S.IN_PROGRESS, permission=can_update)
+    def start_work(self, *, by: Any = None, description: str | None = None) -> None:
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=S.IN_PROGRESS, target=S.EVIDENCE_SUBMITTED,
+                permission=can_update, conditions=[lambda a: a.evidence.exists()])
+    def submit_evidence(self, *, by: Any = None, description: str | None = None) -> None:
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=S.EVIDENCE_SUBMITTED, target=S.ACCEPTED,
+                permission="actions.review_evidence")
+    def accept(self, *, by: Any = None, description: str | None = None) -> None:
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=S.EVIDENCE_SUBMITTED, target=S.RETURNED,
+                permission="actions.review_evidence")
+    def return_evidence(self, *, by: Any = None, description: str | None = None) -> None:
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=S.ACCEPTED, target=S.SIGNED_OFF, permission=can_sign_off)
+    def sign_off(self, *, by: Any = None, description: str | None = None,
+                 check_due_on: date) -> None:
+        self.signed_off_at = timezone.now()
+        self.learning_check_due_on = check_due_on
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=[S.SIGNED_OFF, S.PARTLY_EMBEDDED],
+                target=S.LEARNING_CHECK_DUE)
+    def learning_check_fall_due(self, *, by: Any = None,
+                                description: str | None = None) -> None:
+        pass
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=S.LEARNING_CHECK_DUE, target=S.EMBEDDED,
+                permission="actions.run_learning_check")
+    def mark_embedded(self, *, by: Any = None, description: str | None = None) -> None:
+        self.learning_check_due_on = None
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=S.LEARNING_CHECK_DUE, target=S.PARTLY_EMBEDDED,
+                permission="actions.run_learning_check")
+    def mark_partly_embedded(self, *, by: Any = None, description: str | None = None,
+                             next_check_on: date) -> None:
+        self.learning_check_due_on = next_check_on
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=S.LEARNING_CHECK_DUE, target=S.NOT_EMBEDDED,
+                permission="actions.run_learning_check")
+    def mark_not_embedded(self, *, by: Any = None, description: str | None = None) -> None:
+        self.learning_check_due_on = None
+
+    @fsm_log_by
+    @fsm_log_description
+    @transition(field=state, source=OPEN_STATES, target=S.CANCELLED,
+                permission="actions.cancel_action")
+    def cancel(self, *, by: Any = None, description: str | None = None) -> None:
+        pass
+
+    for _name in ("start_work", "submit_evidence", "accept", "return_evidence", "sign_off",
+                  "learning_check_fall_due", "mark_embedded", "mark_partly_embedded",
+                  "mark_not_embedded", "cancel"):
+        locals()[_name].alters_data = True
+    del _name
+
+
+class ProgressUpdate(models.Model):
+    action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="progress")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Progress on {self.action} at {self.at:%Y-%m-%d}"
+
+
+def evidence_path(instance: EvidenceItem, filename: str) -> str:
+    # Stored under a random name: the original name is kept in the row, never on disk.
+    return f"evidence/{instance.action_id}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"
+
+
+class EvidenceItem(models.Model):
+    action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="evidence")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    description = models.TextField()
+    file = models.FileField(upload_to=evidence_path, blank=True)
+    original_name = models.CharField(max_length=255, blank=True)
+    file_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.original_name or f"Evidence #{self.pk}"
+
+    def get_download_url(self) -> str:
+        return reverse("actions:evidence-download", args=[self.action_id, self.pk])
+
+
+class ImpactMethod(models.TextChoices):
+    RE_AUDIT = "re_audit", "Re-audit"
+    FOCUS_GROUP = "focus_group", "Practitioner focus group"
+    SURVEY = "survey", "Practitioner survey"
+    SCORECARD = "scorecard", "Scorecard indicator"
+    CASE_SAMPLING = "case_sampling", "Case sampling"
+    OTHER = "other", "Other"
+
+
+class Verdict(models.TextChoices):
+    EMBEDDED = "embedded", "Embedded"
+    PARTLY = "partly_embedded", "Partly embedded"
+    NOT_EMBEDDED = "not_embedded", "Not embedded"
+
+
+class LearningCheck(models.Model):
+    """One six-month check on whether an action's learning is embedded."""
+
+    action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="learning_checks")
+    due_on = models.DateField()
+    opened_at = models.DateTimeField(default=timezone.now)
+    method = models.CharField(max_length=20, choices=ImpactMethod.choices, blank=True)
+    evidence = models.TextField(blank=True, help_text="What the impact test found")
+    verdict = models.CharField(max_length=20, choices=Verdict.choices, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    next_check_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        constraints = [
+            # Completion without impact evidence is not completion.
+            models.CheckConstraint(
+                condition=models.Q(verdict="") | (~models.Q(evidence="") & ~models.Q(method="")),
+                name="learning_check_verdict_needs_evidence",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Learning check on {self.action} due {self.due_on}"
+
+    @property
+    def is_open(self) -> bool:
+        return not self.verdict

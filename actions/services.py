@@ -1,0 +1,304 @@
+"""Every write to an action goes through here: the pages, the API, the flow and the
+importer all call these functions. Error messages are constants the tests reuse."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import models, transaction
+from django.utils import timezone
+
+from actions.models import (
+    WORK_STATES,
+    Action,
+    ActionState,
+    EvidenceItem,
+    ImpactMethod,
+    LearningCheck,
+    ProgressUpdate,
+    Verdict,
+)
+from actions.signals import action_created
+from actions.validators import validate_evidence_file
+from agencies.models import Agency, Membership, Partnership, Role
+from agencies.selectors import user_can
+from core.outbox import notify
+from core.transitions import TransitionForbidden, TransitionRefused, run_transition
+from core.workdays import add_working_days, working_days_between
+
+S = ActionState
+
+NOT_STARTABLE = "Work can only be started on an action that is assigned, returned or not embedded."
+NOT_IN_PROGRESS = "Progress and evidence can only be added while the action is in progress."
+NO_EVIDENCE = "Add at least one piece of evidence before submitting the action for review."
+NOT_SUBMITTED = "Only evidence that has been submitted for review can be accepted or returned."
+RETURN_NEEDS_REASON = "Enter the reason for returning the evidence"
+NOT_ACCEPTED = "An action can only be signed off after the Learning and Improvement group has accepted its evidence."
+NO_CHECK_DUE = "There is no learning check due on this action."
+EMBEDDED_NEEDS_EVIDENCE = "An action cannot be recorded as embedded without impact evidence: say how impact was tested and what it found."
+CHECK_NEEDS_METHOD = "Choose how impact was tested"
+CHECK_NEEDS_EVIDENCE = "Enter the impact evidence"
+ALREADY_CLOSED = "This action is closed (embedded or cancelled), so it cannot be cancelled."
+CANCEL_NEEDS_REASON = "Enter the reason for cancelling the action"
+CANCELLED_NO_CHANGES = "This action is cancelled: nothing more can be added to it."
+NOT_PERMITTED_UPDATE = "Only a lead of the action's agency can update it."
+NOT_PERMITTED_SIGN_OFF = "Only an agency lead of the action's agency can sign it off."
+NOT_PERMITTED_REVIEW = "Only the Learning and Improvement group can accept or return evidence."
+NOT_PERMITTED_CHECK = "Only the Learning and Improvement group can record learning checks."
+NOT_PERMITTED_CANCEL = "Only the partnership manager can cancel an action."
+NOT_PERMITTED_CREATE = "Only the partnership manager can create actions."
+LEAD_NOT_IN_AGENCY = "The lead must be a member of the owning agency"
+PROGRESS_EMPTY = "Enter the progress update"
+EVIDENCE_EMPTY = "Describe the evidence"
+
+
+def learning_check_months() -> int:
+    return Partnership.current().learning_check_months
+
+
+def next_check_date(from_day: date) -> date:
+    return from_day + relativedelta(months=learning_check_months())
+
+
+# -- creating ----------------------------------------------------------------------
+def _check_lead(agency: Agency, lead: Any) -> None:
+    if not Membership.objects.filter(agency=agency, user=lead).exists():
+        raise ValidationError({"lead": LEAD_NOT_IN_AGENCY})
+
+
+@transaction.atomic
+def action_create(*, source: models.Model | None, agency: Agency, lead: Any,
+                  description: str, target_date: date, by: Any | None,
+                  reference: str = "") -> Action:
+    if by is not None and not by.has_perm("actions.manage_plan"):
+        raise TransitionForbidden(NOT_PERMITTED_CREATE)
+    _check_lead(agency, lead)
+    action = Action(source=source, agency=agency, lead=lead, description=description.strip(),
+                    target_date=target_date, reference=reference.strip(), created_by=by)
+    action.full_clean(exclude=["state"])
+    action.save()
+    # A domain app does not import the workflow layer; the flow starts from this signal.
+    action_created.send(sender=Action, action=action)
+    return action
+
+
+@transaction.atomic
+def action_update_details(*, action: Action, by: Any, lead: Any, target_date: date,
+                          description: str) -> Action:
+    if not by.has_perm("actions.manage_plan"):
+        raise TransitionForbidden(NOT_PERMITTED_CREATE)
+    if not action.is_open:
+        raise TransitionRefused(CANCELLED_NO_CHANGES)
+    _check_lead(action.agency, lead)
+    Action.objects.filter(pk=action.pk).update(lead=lead, target_date=target_date,
+                                               description=description.strip(),
+                                               modified=timezone.now())
+    action.refresh_from_db()
+    return action
+
+
+# -- the lead's work ---------------------------------------------------------------
+def _require_update(action: Action, by: Any) -> None:
+    if not user_can(by, "update_action", action.agency_id):
+        raise TransitionForbidden(NOT_PERMITTED_UPDATE)
+
+
+@transaction.atomic
+def action_start_work(*, action: Action, by: Any, note: str = "") -> Action:
+    return run_transition(action, "start_work", by=by, refused=NOT_STARTABLE,
+                          forbidden=NOT_PERMITTED_UPDATE, comment=note)
+
+
+@transaction.atomic
+def action_report_progress(*, action: Action, by: Any, text: str) -> ProgressUpdate:
+    _require_update(action, by)
+    if action.state == S.CANCELLED:
+        raise TransitionRefused(CANCELLED_NO_CHANGES)
+    if action.state != S.IN_PROGRESS:
+        raise TransitionRefused(NOT_IN_PROGRESS)
+    if not text.strip():
+        raise ValidationError({"text": PROGRESS_EMPTY})
+    return ProgressUpdate.objects.create(action=action, by=by, text=text.strip())
+
+
+@transaction.atomic
+def action_add_evidence(*, action: Action, by: Any, description: str,
+                        file: UploadedFile | None = None) -> EvidenceItem:
+    _require_update(action, by)
+    if action.state == S.CANCELLED:
+        raise TransitionRefused(CANCELLED_NO_CHANGES)
+    if action.state != S.IN_PROGRESS:
+        raise TransitionRefused(NOT_IN_PROGRESS)
+    if not description.strip():
+        raise ValidationError({"description": EVIDENCE_EMPTY})
+    item = EvidenceItem(action=action, by=by, description=description.strip())
+    if file is not None:
+        item.file_type = validate_evidence_file(file)
+        item.original_name = file.name[:255]
+        item.size = file.size or 0
+        item.file.save(file.name, file, save=False)
+    item.save()
+    return item
+
+
+@transaction.atomic
+def action_submit_evidence(*, action: Action, by: Any, note: str = "") -> Action:
+    if action.state == S.IN_PROGRESS and not action.evidence.exists():
+        _require_update(action, by)
+        raise TransitionRefused(NO_EVIDENCE)
+    return run_transition(action, "submit_evidence", by=by, refused=NOT_IN_PROGRESS,
+                          forbidden=NOT_PERMITTED_UPDATE, comment=note)
+
+
+# -- the Learning and Improvement group's review --------------------------------------
+@transaction.atomic
+def action_accept_evidence(*, action: Action, by: Any, note: str = "") -> Action:
+    return run_transition(action, "accept", by=by, refused=NOT_SUBMITTED,
+                          forbidden=NOT_PERMITTED_REVIEW, comment=note)
+
+
+@transaction.atomic
+def action_return_evidence(*, action: Action, by: Any, reason: str) -> Action:
+    if not reason.strip():
+        raise ValidationError({"reason": RETURN_NEEDS_REASON})
+    return run_transition(action, "return_evidence", by=by, refused=NOT_SUBMITTED,
+                          forbidden=NOT_PERMITTED_REVIEW, comment=reason.strip())
+
+
+# -- the agency lead's sign-off -------------------------------------------------------
+@transaction.atomic
+def action_sign_off(*, action: Action, by: Any, note: str = "") -> Action:
+    return run_transition(action, "sign_off", by=by, refused=NOT_ACCEPTED,
+                          forbidden=NOT_PERMITTED_SIGN_OFF, comment=note,
+                          check_due_on=next_check_date(timezone.localdate()))
+
+
+# -- learning checks ------------------------------------------------------------------
+@transaction.atomic
+def action_learning_check_fall_due(*, action: Action) -> LearningCheck:
+    """Called by the flow's timer (the system acts, so no permission check)."""
+    due_on = action.learning_check_due_on or timezone.localdate()
+    run_transition(action, "learning_check_fall_due", by=None, refused=NO_CHECK_DUE,
+                   check_permission=False, comment="Learning check fell due")
+    check = LearningCheck.objects.create(action=action, due_on=due_on)
+    li_group = get_user_model().objects.filter(
+        groups__permissions__codename="run_learning_check",
+        groups__permissions__content_type__app_label="actions", is_active=True,
+    ).distinct()
+    notify(recipients=[action.lead, *li_group],
+           subject=f"Learning check due: {action}",
+           body=(f"The six-month learning check on {action} ({action.description[:200]}) is "
+                 f"due. Record how impact was tested and whether the learning is embedded."),
+           dedupe_key=f"learning-check-{check.pk}")
+    return check
+
+
+@transaction.atomic
+def action_record_learning_check(*, action: Action, by: Any, method: str, evidence: str,
+                                 verdict: str) -> LearningCheck:
+    if not by.has_perm("actions.run_learning_check"):
+        raise TransitionForbidden(NOT_PERMITTED_CHECK)
+    if action.state != S.LEARNING_CHECK_DUE:
+        raise TransitionRefused(NO_CHECK_DUE)
+    errors: dict[str, str] = {}
+    if verdict not in Verdict.values:
+        errors["verdict"] = "Choose whether the learning is embedded"
+    if method not in ImpactMethod.values:
+        errors["method"] = CHECK_NEEDS_METHOD
+    if not evidence.strip():
+        errors["evidence"] = (EMBEDDED_NEEDS_EVIDENCE if verdict == Verdict.EMBEDDED
+                              else CHECK_NEEDS_EVIDENCE)
+    if errors:
+        raise ValidationError(errors)
+    check = action.learning_checks.filter(verdict="").order_by("-opened_at").first()
+    if check is None:  # a check due with no open row: open one now rather than fail
+        check = LearningCheck.objects.create(action=action, due_on=timezone.localdate())
+    comment = f"{ImpactMethod(method).label}: {evidence.strip()}"
+    next_check_on = None
+    if verdict == Verdict.EMBEDDED:
+        run_transition(action, "mark_embedded", by=by, refused=NO_CHECK_DUE,
+                       forbidden=NOT_PERMITTED_CHECK, comment=comment)
+    elif verdict == Verdict.PARTLY:
+        next_check_on = next_check_date(timezone.localdate())
+        run_transition(action, "mark_partly_embedded", by=by, refused=NO_CHECK_DUE,
+                       forbidden=NOT_PERMITTED_CHECK, comment=comment,
+                       next_check_on=next_check_on)
+    else:
+        run_transition(action, "mark_not_embedded", by=by, refused=NO_CHECK_DUE,
+                       forbidden=NOT_PERMITTED_CHECK, comment=comment)
+    check.method = method
+    check.evidence = evidence.strip()
+    check.verdict = verdict
+    check.decided_by = by
+    check.decided_at = timezone.now()
+    check.next_check_on = next_check_on
+    check.save()
+    notify(recipients=[action.lead],
+           subject=f"Learning check on {action}: {Verdict(verdict).label}",
+           body=f"The learning check on {action} found: {Verdict(verdict).label}.\n\n{comment}",
+           dedupe_key=f"learning-check-result-{check.pk}")
+    return check
+
+
+# -- cancelling -----------------------------------------------------------------------
+@transaction.atomic
+def action_cancel(*, action: Action, by: Any, reason: str) -> Action:
+    if not reason.strip():
+        raise ValidationError({"reason": CANCEL_NEEDS_REASON})
+    return run_transition(action, "cancel", by=by, refused=ALREADY_CLOSED,
+                          forbidden=NOT_PERMITTED_CANCEL, comment=reason.strip())
+
+
+# -- reminders (a scheduler sweep) ------------------------------------------------------
+def _designated_leads(agency_ids: set[int]) -> dict[int, list[Any]]:
+    out: dict[int, list[Any]] = {}
+    for m in Membership.objects.filter(agency_id__in=agency_ids, role=Role.DESIGNATED_LEAD,
+                                       user__is_active=True).select_related("user"):
+        out.setdefault(m.agency_id, []).append(m.user)
+    return out
+
+
+def action_send_reminders(today: date) -> int:
+    """Overdue actions remind their lead and the agency's designated leads once a week;
+    an action overdue by more than N working days is flagged to the partnership
+    manager once. Idempotent: every notification has a dedupe key."""
+    partnership = Partnership.current()
+    overdue = list(Action.objects.filter(state__in=WORK_STATES, target_date__lt=today)
+                   .select_related("lead", "agency"))
+    if not overdue:
+        return 0
+    leads = _designated_leads({a.agency_id for a in overdue})
+    managers = list(get_user_model().objects.filter(
+        groups__permissions__codename="cancel_action",
+        groups__permissions__content_type__app_label="actions", is_active=True).distinct())
+    week = today.isocalendar()
+    queued = 0
+    with transaction.atomic():
+        for action in overdue:
+            queued += notify(
+                recipients=[action.lead, *leads.get(action.agency_id, [])],
+                subject=f"Overdue action: {action}",
+                body=(f"{action} for {action.agency} was due on {action.target_date:%d %B %Y}."
+                      f"\n\n{action.description[:500]}"),
+                dedupe_key=f"action-overdue-{action.pk}-{week.year}-W{week.week}")
+            late_by = working_days_between(action.target_date, today)
+            if (late_by > partnership.overdue_escalation_working_days
+                    and action.escalated_at is None):
+                queued += notify(
+                    recipients=managers,
+                    subject=f"Action overdue by {late_by} working days: {action}",
+                    body=(f"{action} for {action.agency} (lead: {action.lead.get_full_name() or action.lead}) "
+                          f"was due on {action.target_date:%d %B %Y}."),
+                    dedupe_key=f"action-escalated-{action.pk}")
+                Action.objects.filter(pk=action.pk).update(escalated_at=timezone.now())
+    return queued
+
+
+def overdue_threshold(today: date) -> date:
+    """Target dates before this are more than N working days overdue."""
+    return add_working_days(today, -Partnership.current().overdue_escalation_working_days)

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from core.models import TimeStampedModel
+
+
+class AgencyKind(models.TextChoices):
+    CHILDRENS_SOCIAL_CARE = "csc", "Children's social care"
+    POLICE = "police", "Police"
+    HEALTH_COMMISSIONER = "health_commissioner", "Health commissioner"
+    HEALTH_PROVIDER = "health_provider", "Health provider"
+    EDUCATION = "education", "Education"
+    PROBATION = "probation", "Probation"
+    YOUTH_JUSTICE = "youth_justice", "Youth justice"
+    VOLUNTARY_SECTOR = "voluntary", "Voluntary sector"
+    OTHER = "other", "Other"
+
+
+class Agency(TimeStampedModel):
+    """A partner agency: the unit of access. Per-agency rights are guardian object
+    permissions on this record, granted from memberships by ``agencies.grants``."""
+
+    name = models.CharField(max_length=200, unique=True)
+    short_name = models.CharField(max_length=60, blank=True)
+    kind = models.CharField(max_length=30, choices=AgencyKind.choices)
+    is_active = models.BooleanField("active", default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "agencies"
+        permissions = [
+            ("view_agency_records", "See the agency's records"),
+            ("raise_challenge", "Raise a challenge on behalf of the agency"),
+            ("respond_to_challenge", "Respond to challenges raised against the agency"),
+            ("complete_audit_form", "Complete the agency's audit forms"),
+            ("update_action", "Report progress and submit evidence on the agency's actions"),
+            ("sign_off_action", "Sign off the agency's actions"),
+            ("download_evidence", "Download the agency's evidence files"),
+            ("manage_agency_tasks", "Reassign the agency's workflow tasks"),
+            ("receive_reminders", "Receive the agency's overdue reminders"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("agencies:detail", args=[self.pk])
+
+    @property
+    def label(self) -> str:
+        return self.short_name or self.name
+
+
+class Role(models.TextChoices):
+    PRACTITIONER = "practitioner", "Practitioner"
+    MANAGER = "manager", "Manager"
+    DESIGNATED_LEAD = "designated_lead", "Designated safeguarding lead"
+    AGENCY_LEAD = "agency_lead", "Agency lead"
+    AUDITOR = "auditor", "Auditor"
+
+
+class Membership(TimeStampedModel):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=30, choices=Role.choices)
+
+    class Meta:
+        ordering = ["agency__name", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "agency", "role"], name="unique_membership_role"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()}, {self.agency}"
+
+
+class AgencyUserObjectPermission(UserObjectPermissionBase):
+    """Guardian's direct foreign-key table for user grants on an Agency: joins by
+    integer key instead of guardian's generic text ``object_pk``."""
+
+    content_object = models.ForeignKey(Agency, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        indexes = [models.Index(fields=["user", "permission", "content_object"])]
+
+
+class AgencyGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Agency, on_delete=models.CASCADE)
+
+
+class Partnership(models.Model):
+    """Settings of the partnership that runs this install (one row)."""
+
+    name = models.CharField(max_length=200, default="Safeguarding Children Partnership")
+    learning_check_months = models.PositiveSmallIntegerField(
+        default=6, help_text="Months after sign-off that a learning check falls due."
+    )
+    amber_window_days = models.PositiveSmallIntegerField(
+        default=14, help_text="An action due within this many days shows amber."
+    )
+    overdue_escalation_working_days = models.PositiveSmallIntegerField(
+        default=20,
+        help_text="An action overdue by more than this many working days is flagged to "
+        "the partnership manager.",
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def current(cls) -> Partnership:
+        obj = cls.objects.order_by("pk").first()
+        if obj is None:
+            obj = cls.objects.create(name=settings.PARTNERSHIP_NAME)
+        return obj

@@ -1,0 +1,62 @@
+"""The one module that reads grants. No view computes permissions its own way.
+
+Rule: a user holds ``perm`` on an agency if they hold it on that Agency as a guardian
+object permission (from a membership), or hold ``agencies.<perm>`` model-wide (from a
+partnership role such as the L&I group), which means "on every agency".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from agencies.models import Agency, AgencyGroupObjectPermission, AgencyUserObjectPermission
+
+
+def _codename(perm: str) -> str:
+    return perm.split(".", 1)[1] if "." in perm else perm
+
+
+def has_partnership_wide(user: Any, perm: str) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return bool(user.has_perm(f"agencies.{_codename(perm)}"))
+
+
+def agencies_for(user: Any, perm: str) -> QuerySet[Agency]:
+    """The agencies on which ``user`` holds ``perm``, as a lazy queryset usable in a
+    subquery (``filter(agency__in=agencies_for(user, "view_agency_records"))``)."""
+    if not user.is_authenticated or not user.is_active:
+        return Agency.objects.none()
+    codename = _codename(perm)
+    if user.is_superuser or has_partnership_wide(user, codename):
+        return Agency.objects.all()
+    user_grant = AgencyUserObjectPermission.objects.filter(
+        content_object=OuterRef("pk"), user=user, permission__codename=codename,
+        permission__content_type__app_label="agencies",
+    )
+    group_grant = AgencyGroupObjectPermission.objects.filter(
+        content_object=OuterRef("pk"), group__user=user, permission__codename=codename,
+        permission__content_type__app_label="agencies",
+    )
+    return Agency.objects.filter(Exists(user_grant) | Exists(group_grant))
+
+
+def user_can(user: Any, perm: str, agency: Agency | int | None) -> bool:
+    """Whether ``user`` holds ``perm`` on ``agency`` (an Agency or its id)."""
+    if agency is None or not user.is_authenticated or not user.is_active:
+        return False
+    agency_id = agency.pk if isinstance(agency, Agency) else agency
+    return agencies_for(user, perm).filter(pk=agency_id).exists()
+
+
+def visible_agencies(user: Any) -> QuerySet[Agency]:
+    return agencies_for(user, "view_agency_records")
+
+
+def user_agencies(user: Any) -> QuerySet[Agency]:
+    """The agencies the user is a member of (for display, not for access)."""
+    if not user.is_authenticated:
+        return Agency.objects.none()
+    return Agency.objects.filter(memberships__user=user).distinct()

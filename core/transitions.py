@@ -1,0 +1,87 @@
+"""The one way a domain service runs a state transition.
+
+Every loop keeps its state in an ``FSMField(protected=True)`` on a model that also uses
+``ConcurrentTransitionMixin``. A service (the single owner of a transition, called by the
+pages, the API and the workflow alike) calls :func:`run_transition`, which
+
+* refuses a transition the current state does not allow (``TransitionRefused``, a 409),
+* refuses a user without the transition's permission (``TransitionForbidden``, a 403),
+* runs it, logging who/when/from/to/comment through django-fsm-log,
+* saves with the concurrency guard, turning a lost race into ``TransitionRefused``,
+* and announces it with :data:`record_transitioned` inside the same transaction, so the
+  workflow layer can move its tasks along without the domain importing it.
+
+The caller wraps this in ``transaction.atomic`` so a refusal changes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.dispatch import Signal
+from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
+
+CONCURRENT_CHANGE = (
+    "Someone else changed this record at the same moment. Reload the page to see its "
+    "current state, then try again if the step is still needed."
+)
+
+# Sent after the record is saved: sender=model class, instance, transition (name),
+# source, target, by (user or None for the system).
+record_transitioned = Signal()
+
+
+class TransitionRefused(Exception):
+    """The step is not allowed from the record's current state (HTTP 409)."""
+
+    status_code = 409
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class TransitionForbidden(Exception):
+    """The user may not take this step (HTTP 403)."""
+
+    status_code = 403
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def run_transition(
+    instance: Any,
+    name: str,
+    *,
+    by: Any,
+    refused: str,
+    forbidden: str = "You do not have permission to take this step.",
+    comment: str = "",
+    check_permission: bool = True,
+    **kwargs: Any,
+) -> Any:
+    """Run transition ``name`` on ``instance`` as ``by`` and save it."""
+    method = getattr(instance, name)
+    if not can_proceed(method):
+        raise TransitionRefused(refused)
+    if check_permission and by is not None and not has_transition_perm(method, by):
+        raise TransitionForbidden(forbidden)
+    source = instance.state
+    with transaction.atomic():
+        method(by=by, description=comment or None, **kwargs)
+        try:
+            instance.save()
+        except ConcurrentTransition as exc:
+            raise TransitionRefused(CONCURRENT_CHANGE) from exc
+        record_transitioned.send(
+            sender=type(instance),
+            instance=instance,
+            transition=name,
+            source=source,
+            target=instance.state,
+            by=by,
+        )
+    return instance

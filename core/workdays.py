@@ -1,0 +1,50 @@
+"""Working days in England and Wales: weekends and bank holidays (including substitute
+days, such as Monday 28 December 2026 for Boxing Day on a Saturday) are not working days.
+
+Bank holidays come from the maintained ``holidays`` package, not a list of our own.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+
+
+@lru_cache(maxsize=64)
+def _bank_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.UK(subdiv="ENG", years=year).keys())
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in _bank_holidays(day.year)
+
+
+def add_working_days(start: date, n: int) -> date:
+    """The date ``n`` working days after ``start`` (before it for negative ``n``).
+    ``add_working_days(d, 0)`` is ``d`` itself, working day or not."""
+    step = 1 if n >= 0 else -1
+    remaining = abs(n)
+    day = start
+    while remaining:
+        day += timedelta(days=step)
+        if is_working_day(day):
+            remaining -= 1
+    return day
+
+
+def working_days_between(a: date, b: date) -> int:
+    """Working days after ``a`` up to and including ``b``; negative when ``b`` is
+    before ``a``. So ``working_days_between(d, add_working_days(d, n)) == n``."""
+    if b == a:
+        return 0
+    if b < a:
+        return -working_days_between(b, a)
+    count = 0
+    day = a
+    while day < b:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            count += 1
+    return count

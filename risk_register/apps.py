@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RiskRegisterConfig(AppConfig):
+    name = "risk_register"
+    verbose_name = "Risk register"

@@ -1,0 +1,128 @@
+"""Reviews that produce recommendations, whose actions live in ``actions``."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.urls import reverse
+
+from core.models import TimeStampedModel
+from core.workdays import add_working_days
+
+RAPID_REVIEW_WORKING_DAYS = 15
+
+# A pseudonym, never a name: "Child T", "Child AB", "Children L and M", "Family Q".
+pseudonym_validator = RegexValidator(
+    r"^(Child|Children|Young person|Sibling group|Family|Baby) [A-Z][A-Z0-9]{0,2}"
+    r"( (and|&) [A-Z][A-Z0-9]{0,2})*$",
+    "Enter a pseudonym such as “Child T” or “Children L and M”: a word like Child "
+    "followed by capital letters, never a name",
+)
+
+
+class ReviewKind(models.TextChoices):
+    SCR = "scr", "Serious case review"
+    CSPR = "cspr", "Local child safeguarding practice review"
+    NATIONAL = "national", "National review"
+    RAPID = "rapid", "Rapid review"
+    CDOP = "cdop", "CDOP learning"
+    OTHER = "other", "Other learning review"
+
+
+class Review(TimeStampedModel):
+    kind = models.CharField(max_length=20, choices=ReviewKind.choices)
+    title = models.CharField(max_length=200)
+    pseudonym = models.CharField(max_length=40, validators=[pseudonym_validator])
+    notified_on = models.DateField(
+        "notified to the national panel", null=True, blank=True)
+    published_on = models.DateField(null=True, blank=True)
+    lead_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="led_reviews")
+    lead_reviewer = models.CharField(max_length=200, blank=True,
+                                     help_text="Independent reviewer or review chair")
+    summary = models.TextField(blank=True)
+    # CDOP learning only
+    death_category = models.ForeignKey("DeathCategory", on_delete=models.PROTECT,
+                                       null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        permissions = [("manage_review", "Create and edit reviews (partnership manager)")]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.pseudonym})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("scr:review", args=[self.pk])
+
+    @property
+    def rapid_review_due(self) -> date | None:
+        """A rapid review is due 15 working days after notification."""
+        if self.notified_on is None:
+            return None
+        return add_working_days(self.notified_on, RAPID_REVIEW_WORKING_DAYS)
+
+
+class Recommendation(TimeStampedModel):
+    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="recommendations")
+    number = models.PositiveSmallIntegerField()
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["review", "number"]
+        constraints = [models.UniqueConstraint(fields=["review", "number"],
+                                               name="unique_recommendation_number")]
+
+    def __str__(self) -> str:
+        return f"{self.review.pseudonym} recommendation {self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("scr:review", args=[self.review_id]) + f"#recommendation-{self.number}"
+
+
+class DeathCategory(models.Model):
+    """The configurable list of CDOP categories of death."""
+
+    name = models.CharField(max_length=200, unique=True)
+    order = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name_plural = "death categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FactorDomain(models.TextChoices):
+    CHILD = "child", "Factors intrinsic to the child"
+    FAMILY = "family", "Factors in the family and social environment"
+    ENVIRONMENT = "environment", "Factors in the physical environment"
+    SERVICES = "services", "Factors in service provision"
+
+
+class Influence(models.IntegerChoices):
+    NOT_KNOWN = 0, "Information not available"
+    NONE = 1, "No factors identified, or factors unlikely to have contributed"
+    CONTRIBUTED = 2, "Factors that may have contributed to the death"
+
+
+class ModifiableFactor(models.Model):
+    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="factors")
+    domain = models.CharField(max_length=20, choices=FactorDomain.choices)
+    description = models.TextField()
+    influence = models.PositiveSmallIntegerField(choices=Influence.choices)
+    learning = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["review", "domain", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_domain_display()}: {self.description[:40]}"
+
+    @property
+    def is_modifiable(self) -> bool:
+        return self.influence == Influence.CONTRIBUTED

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from viewflow.workflow.models import Task
+
+from workflows import selectors, services
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    title = serializers.SerializerMethodField()
+    record = serializers.SerializerMethodField()
+    record_url = serializers.SerializerMethodField()
+    due_on = serializers.SerializerMethodField()
+    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Task
+        fields = ["id", "title", "status", "owner", "record", "record_url", "due_on", "created"]
+
+    def get_title(self, task: Task) -> str:
+        return str(task.flow_task.task_title or task.flow_task)
+
+    def get_record(self, task: Task) -> str:
+        return str(task.process.artifact)
+
+    def get_record_url(self, task: Task) -> str | None:
+        record = task.process.artifact
+        return record.get_absolute_url() if record is not None else None
+
+    def get_due_on(self, task: Task) -> Any:
+        due = getattr(task, "due", None)
+        return due.due_on if due else None
+
+
+class ReassignSerializer(serializers.Serializer):
+    username = serializers.CharField()
+
+
+class TaskViewSet(viewsets.ReadOnlyModelViewSet):
+    """Workflow tasks. ``?box=inbox`` (default), ``queue`` or ``overdue``."""
+
+    serializer_class = TaskSerializer
+
+    def get_queryset(self) -> Any:
+        user = self.request.user
+        if self.action != "list":
+            return selectors.task_visible(user=user).select_related("process", "owner", "due")
+        box = self.request.query_params.get("box", "inbox")
+        if box == "queue":
+            return selectors.task_queue(user=user)
+        if box == "overdue":
+            return selectors.task_overdue(user=user)
+        return selectors.task_inbox(user=user)
+
+    @extend_schema(request=None, responses=TaskSerializer)
+    @action(detail=True, methods=["post"])
+    def claim(self, request: Request, pk: str | None = None) -> Response:
+        task = self.get_object()
+        services.task_claim(task=task, by=request.user)
+        return Response(TaskSerializer(task).data)
+
+    @extend_schema(request=None, responses=TaskSerializer)
+    @action(detail=True, methods=["post"])
+    def release(self, request: Request, pk: str | None = None) -> Response:
+        task = self.get_object()
+        services.task_release(task=task, by=request.user)
+        return Response(TaskSerializer(task).data)
+
+    @extend_schema(request=ReassignSerializer, responses=TaskSerializer)
+    @action(detail=True, methods=["post"])
+    def reassign(self, request: Request, pk: str | None = None) -> Response:
+        task = self.get_object()
+        body = ReassignSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        to = get_object_or_404(get_user_model(), username=body.validated_data["username"],
+                               is_active=True)
+        services.task_reassign(task=task, to=to, by=request.user)
+        return Response(TaskSerializer(task).data)

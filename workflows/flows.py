@@ -1,0 +1,129 @@
+"""The flows of every loop, one class each. Each routes people to move a domain record;
+the record's state decides where the flow goes next (see ``workflows.base``)."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any
+
+from django.dispatch import receiver
+from django.utils import timezone
+from viewflow import this
+from viewflow.workflow import flow
+
+from actions import services as action_services
+from actions.models import WORK_STATES, Action, ActionState
+from actions.signals import action_created
+from core.workdays import add_working_days
+from workflows.base import RecordFlow, start_flow
+from workflows.scheduler import register_sweep
+
+S = ActionState
+
+
+def _agency(process: Any) -> Any:
+    return process.artifact.agency
+
+
+def _in_working_days(n: int) -> Any:
+    return lambda record: add_working_days(timezone.localdate(), n)
+
+
+class ActionFlow(RecordFlow):
+    """SCR / CSPR / audit / challenge / plan action follow-up.
+
+    The agency lead does the work and submits evidence; the Learning and Improvement
+    group accepts or returns it; the agency lead signs off; a timer opens the learning
+    check when it falls due (six months after sign-off, per partnership); the L&I group
+    decides embedded, partly embedded (another check later) or not embedded (the work
+    reopens).
+    """
+
+    process_title = "Action follow-up"
+    record_model = Action
+    completed_by = {
+        "work": {S.EVIDENCE_SUBMITTED},
+        "review": {S.ACCEPTED, S.RETURNED},
+        "sign_off": {S.SIGNED_OFF},
+        "learning_check": {S.EMBEDDED, S.PARTLY_EMBEDDED, S.NOT_EMBEDDED},
+    }
+    cancel_states = {S.CANCELLED}
+    due_dates = {
+        "work": lambda action: action.target_date,
+        "review": _in_working_days(10),
+        "sign_off": _in_working_days(10),
+        "learning_check": _in_working_days(20),
+    }
+
+    @classmethod
+    def record_queryset(cls) -> Any:
+        return Action.objects.select_related("agency")
+
+    start = flow.StartHandle(this.start_process).Next(this.route)
+
+    route = (
+        flow.Switch()
+        .Case(this.work, lambda a: a.process.artifact.state in WORK_STATES)
+        .Case(this.review, lambda a: a.process.artifact.state == S.EVIDENCE_SUBMITTED)
+        .Case(this.sign_off, lambda a: a.process.artifact.state == S.ACCEPTED)
+        .Case(this.wait_for_check,
+              lambda a: a.process.artifact.state in (S.SIGNED_OFF, S.PARTLY_EMBEDDED))
+        .Case(this.learning_check,
+              lambda a: a.process.artifact.state == S.LEARNING_CHECK_DUE)
+        .Default(this.end)
+    )
+
+    work = (
+        flow.View(None)
+        .Annotation(title="Do the work and submit evidence")
+        .Permission("agencies.update_action", obj=_agency)
+        .onCreate(this.on_task_created)
+        .Next(this.route)
+    )
+
+    review = (
+        flow.View(None)
+        .Annotation(title="Review the evidence")
+        .Permission("actions.review_evidence")
+        .onCreate(this.on_task_created)
+        .Next(this.route)
+    )
+
+    sign_off = (
+        flow.View(None)
+        .Annotation(title="Sign off the action")
+        .Permission("agencies.sign_off_action", obj=_agency)
+        .onCreate(this.on_task_created)
+        .Next(this.route)
+    )
+
+    wait_for_check = flow.Timer(this.learning_check_moment).Next(this.open_check)
+
+    open_check = flow.Function(this.open_learning_check).Next(this.route)
+
+    learning_check = (
+        flow.View(None)
+        .Annotation(title="Run the learning check")
+        .Permission("actions.run_learning_check")
+        .onCreate(this.on_task_created)
+        .Next(this.route)
+    )
+
+    end = flow.End()
+
+    def learning_check_moment(self, activation: Any) -> datetime:
+        """The start of the day the check falls due, read from the record (the truth)."""
+        action = activation.process.artifact
+        due = action.learning_check_due_on or timezone.localdate()
+        return timezone.make_aware(datetime.combine(due, time.min))
+
+    def open_learning_check(self, activation: Any) -> None:
+        action_services.action_learning_check_fall_due(action=activation.process.artifact)
+
+
+@receiver(action_created, dispatch_uid="workflows.start_action_flow")
+def _start_action_flow(sender: Any, action: Action, **kwargs: Any) -> None:
+    start_flow(action)
+
+
+register_sweep("action_reminders", action_services.action_send_reminders)

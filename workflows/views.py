@@ -1,0 +1,124 @@
+"""The home page (inbox, queue, overdue) and the task pages: claim, release, reassign.
+A task is done on its record's page; these views only change who holds it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from viewflow.workflow.models import Task
+
+from core.transitions import TransitionForbidden, TransitionRefused
+from workflows import selectors, services
+
+PAGE_SIZE = 25
+
+
+def _page(request: HttpRequest, qs: Any, param: str) -> Any:
+    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get(param))
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    return render(request, "workflows/home.html", {
+        "inbox": _page(request, selectors.task_inbox(user=user), "inbox"),
+        "queue": _page(request, selectors.task_queue(user=user), "queue"),
+        "overdue": _page(request, selectors.task_overdue(user=user), "overdue"),
+    })
+
+
+def _task_for(request: HttpRequest, pk: int) -> Task:
+    return get_object_or_404(selectors.task_visible(user=request.user), pk=pk)
+
+
+def record_url(task: Task) -> str:
+    record = task.process.artifact
+    return record.get_absolute_url() if record is not None else reverse("home")
+
+
+@login_required
+def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    task = _task_for(request, pk)
+    return HttpResponseRedirect(record_url(task))
+
+
+def _run(request: HttpRequest, step: Any, success: str) -> None:
+    try:
+        step()
+    except TransitionForbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    except TransitionRefused as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success)
+
+
+def _back(request: HttpRequest) -> HttpResponse:
+    nxt = request.POST.get("next", "")
+    if nxt.startswith("/") and not nxt.startswith("//"):
+        return HttpResponseRedirect(nxt)
+    return redirect("home")
+
+
+@login_required
+@require_POST
+def task_claim(request: HttpRequest, pk: int) -> HttpResponse:
+    task = _task_for(request, pk)
+    _run(request, lambda: services.task_claim(task=task, by=request.user),
+         f"You have picked up “{task.title}”.")
+    return _back(request)
+
+
+@login_required
+@require_POST
+def task_release(request: HttpRequest, pk: int) -> HttpResponse:
+    task = _task_for(request, pk)
+    _run(request, lambda: services.task_release(task=task, by=request.user),
+         f"“{task.title}” is back in the queue.")
+    return _back(request)
+
+
+class ReassignForm(forms.Form):
+    assignee = forms.TypedChoiceField(label="Who should take this task?", coerce=int,
+                                      widget=forms.RadioSelect,
+                                      error_messages={"required": "Choose who should take this task"})
+
+    def __init__(self, *args: Any, people: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.people = {p.pk: p for p in people}
+        self.fields["assignee"].choices = [
+            (p.pk, p.get_full_name() or p.username) for p in people
+        ]
+
+
+@login_required
+def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
+    task = _task_for(request, pk)
+    if not services.can_manage(request.user, task):
+        raise PermissionDenied(services.REASSIGN_NOT_MANAGER)
+    people = services.eligible_assignees(task)
+    form = ReassignForm(request.POST or None, people=people)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            to = form.people[form.cleaned_data["assignee"]]
+            try:
+                services.task_reassign(task=task, to=to, by=request.user)
+            except TransitionRefused as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, f"“{task.title}” is now with "
+                                          f"{to.get_full_name() or to.username}.")
+                return redirect("home")
+        status = 400 if form.errors else 200
+    return render(request, "workflows/reassign.html",
+                  {"task": task, "form": form, "record_url": record_url(task)}, status=status)
