@@ -14,6 +14,8 @@ urlpatterns = [
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("agencies/", include("agencies.urls")),
     path("tasks/", include("workflows.urls")),
+    path("actions/", include("actions.urls")),
+    path("reviews/", include("scr.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api")),
 ]

@@ -67,6 +67,12 @@ def li(db):
     return UserFactory(username="li", groups=[PartnershipRole.LEARNING_AND_IMPROVEMENT])
 
 
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Evidence files written by tests go to a throw-away folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 def login(user) -> Client:
     client = Client()
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")

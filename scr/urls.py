@@ -1,0 +1,13 @@
+from django.urls import path
+
+from scr import views
+
+app_name = "scr"
+
+urlpatterns = [
+    path("", views.review_list, name="list"),
+    path("new/", views.review_create, name="create"),
+    path("<int:pk>/", views.review_detail, name="review"),
+    path("<int:pk>/recommendations/new/", views.recommendation_add, name="recommendation-add"),
+    path("<int:pk>/factors/new/", views.factor_add, name="factor-add"),
+]

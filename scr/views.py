@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from core.transitions import TransitionForbidden
+from scr import selectors, services
+from scr.forms import FactorForm, RecommendationForm, ReviewForm
+from scr.models import ReviewKind
+
+
+def _apply_errors(form: Any, exc: ValidationError) -> None:
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+@login_required
+def review_list(request: HttpRequest) -> HttpResponse:
+    kind = request.GET.get("kind") or None
+    if kind not in ReviewKind.values:
+        kind = None
+    reviews = selectors.review_list(user=request.user, kind=kind)
+    return render(request, "scr/list.html", {
+        "reviews": reviews, "kinds": ReviewKind.choices, "kind": kind,
+        "can_manage": request.user.has_perm("scr.manage_review")})
+
+
+@login_required
+def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    review = selectors.review_get(user=request.user, pk=pk)
+    rows = selectors.review_actions_by_recommendation(user=request.user, review=review)
+    can_manage = request.user.has_perm("scr.manage_review")
+    return render(request, "scr/detail.html", {
+        "review": review, "rows": rows, "summary": selectors.rag_summary(rows),
+        "factors": review.factors.all(),
+        "can_manage": can_manage,
+        "can_add_action": request.user.has_perm("actions.manage_plan"),
+        "recommendation_form": RecommendationForm(prefix="rec") if can_manage else None,
+        "factor_form": FactorForm(prefix="factor") if can_manage else None,
+    })
+
+
+@login_required
+def review_create(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("scr.manage_review"):
+        raise PermissionDenied(services.NOT_PERMITTED)
+    form = ReviewForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            review = services.review_create(by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"{review} created. Add its recommendations.")
+            return redirect(review)
+    status = 400 if form.errors else 200
+    return render(request, "scr/form.html", {"form": form}, status=status)
+
+
+def _sub_form(request: HttpRequest, pk: int, form_class: Any, prefix: str, service: Any,
+              success: str) -> HttpResponse:
+    review = selectors.review_get(user=request.user, pk=pk)
+    if not request.user.has_perm("scr.manage_review"):
+        raise PermissionDenied(services.NOT_PERMITTED)
+    form = form_class(request.POST or None, prefix=prefix)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service(review=review, by=request.user, **form.cleaned_data)
+        except TransitionForbidden as exc:
+            raise PermissionDenied(exc.message) from exc
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, success)
+            return redirect(review)
+    status = 400 if form.errors else 200
+    return render(request, "scr/sub_form.html", {"form": form, "review": review,
+                                                 "prefix": prefix}, status=status)
+
+
+@login_required
+def recommendation_add(request: HttpRequest, pk: int) -> HttpResponse:
+    return _sub_form(request, pk, RecommendationForm, "rec", services.recommendation_add,
+                     "Recommendation added.")
+
+
+@login_required
+def factor_add(request: HttpRequest, pk: int) -> HttpResponse:
+    return _sub_form(request, pk, FactorForm, "factor", services.factor_add,
+                     "Modifiable factor recorded.")
