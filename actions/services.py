@@ -186,11 +186,8 @@ def action_learning_check_fall_due(*, action: Action) -> LearningCheck:
     run_transition(action, "learning_check_fall_due", by=None, refused=NO_CHECK_DUE,
                    check_permission=False, comment="Learning check fell due")
     check = LearningCheck.objects.create(action=action, due_on=due_on)
-    li_group = get_user_model().objects.filter(
-        groups__permissions__codename="run_learning_check",
-        groups__permissions__content_type__app_label="actions", is_active=True,
-    ).distinct()
-    notify(recipients=[action.lead, *li_group],
+    notify(recipients=[action.lead, *_designated_leads({action.agency_id}).get(
+               action.agency_id, []), *_li_group()],
            subject=f"Learning check due: {action}",
            body=(f"The six-month learning check on {action} ({action.description[:200]}) is "
                  f"due. Record how impact was tested and whether the learning is embedded."),
@@ -255,6 +252,12 @@ def action_cancel(*, action: Action, by: Any, reason: str) -> Action:
 
 
 # -- reminders (a scheduler sweep) ------------------------------------------------------
+def _li_group() -> list[Any]:
+    return list(get_user_model().objects.filter(
+        groups__permissions__codename="run_learning_check",
+        groups__permissions__content_type__app_label="actions", is_active=True).distinct())
+
+
 def _designated_leads(agency_ids: set[int]) -> dict[int, list[Any]]:
     out: dict[int, list[Any]] = {}
     for m in Membership.objects.filter(agency_id__in=agency_ids, role=Role.DESIGNATED_LEAD,
@@ -266,13 +269,17 @@ def _designated_leads(agency_ids: set[int]) -> dict[int, list[Any]]:
 def action_send_reminders(today: date) -> int:
     """Overdue actions remind their lead and the agency's designated leads once a week;
     an action overdue by more than N working days is flagged to the partnership
-    manager once. Idempotent: every notification has a dedupe key."""
+    manager once; learning checks still due remind the lead, the designated leads and
+    the L&I group once a week. Idempotent: every notification has a dedupe key."""
     partnership = Partnership.current()
     overdue = list(Action.objects.filter(state__in=WORK_STATES, target_date__lt=today)
                    .select_related("lead", "agency"))
-    if not overdue:
+    checks_due = list(Action.objects.filter(state=S.LEARNING_CHECK_DUE)
+                      .select_related("lead", "agency"))
+    if not overdue and not checks_due:
         return 0
-    leads = _designated_leads({a.agency_id for a in overdue})
+    leads = _designated_leads({a.agency_id for a in [*overdue, *checks_due]})
+    li_group = _li_group() if checks_due else []
     managers = list(get_user_model().objects.filter(
         groups__permissions__codename="cancel_action",
         groups__permissions__content_type__app_label="actions", is_active=True).distinct())
@@ -296,6 +303,13 @@ def action_send_reminders(today: date) -> int:
                           f"was due on {action.target_date:%d %B %Y}."),
                     dedupe_key=f"action-escalated-{action.pk}")
                 Action.objects.filter(pk=action.pk).update(escalated_at=timezone.now())
+        for action in checks_due:
+            queued += notify(
+                recipients=[action.lead, *leads.get(action.agency_id, []), *li_group],
+                subject=f"Learning check still due: {action}",
+                body=(f"The learning check on {action} for {action.agency} is due. Record how "
+                      f"impact was tested and whether the learning is embedded."),
+                dedupe_key=f"learning-check-due-{action.pk}-{week.year}-W{week.week}")
     return queued
 
 

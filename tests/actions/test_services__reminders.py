@@ -1,0 +1,60 @@
+"""Reminders through the outbox: overdue actions to the lead and designated leads, long
+overdue ones to the partnership manager once, learning checks due weekly."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from actions import services
+from core.models import Notification
+from tests.factories.actions import make_action
+
+
+def subjects_for(user):
+    return sorted(Notification.objects.filter(recipient=user).values_list("subject", flat=True))
+
+
+@pytest.mark.django_db
+def test_overdue_reminds_lead_and_designated_lead_once_a_week(alice, ann, bob, manager, charlie):
+    action = make_action(agency=alice.memberships.first().agency, lead=alice, by=manager,
+                         target_in_days=-3)
+    today = timezone.localdate()
+    services.action_send_reminders(today)
+    services.action_send_reminders(today)  # same week: nothing new
+    assert subjects_for(alice) == [f"Overdue action: {action}"]
+    assert subjects_for(ann) == [f"Overdue action: {action}"]
+    assert subjects_for(bob) == [] and subjects_for(charlie) == []
+    assert subjects_for(manager) == []  # only 3 days late
+    services.action_send_reminders(today + timedelta(days=7))
+    assert len(subjects_for(alice)) == 2
+
+
+@pytest.mark.django_db
+def test_more_than_20_working_days_overdue_is_flagged_to_the_manager_once(alice, manager):
+    action = make_action(agency=alice.memberships.first().agency, lead=alice, by=manager,
+                         target_in_days=-40)
+    services.action_send_reminders(timezone.localdate())
+    services.action_send_reminders(timezone.localdate() + timedelta(days=7))
+    flagged = [s for s in subjects_for(manager) if "working days" in s]
+    assert len(flagged) == 1 and str(action) in flagged[0]
+    action.refresh_from_db()
+    assert action.escalated_at is not None
+
+
+@pytest.mark.django_db
+def test_learning_check_due_reminds_lead_designated_lead_and_li(alice, ann, li, manager):
+    action = make_action(agency=alice.memberships.first().agency, lead=alice, by=manager)
+    services.action_start_work(action=action, by=alice)
+    services.action_add_evidence(action=action, by=alice, description="x")
+    services.action_submit_evidence(action=action, by=alice)
+    services.action_accept_evidence(action=action, by=li)
+    services.action_sign_off(action=action, by=alice)
+    services.action_learning_check_fall_due(action=action)
+    for user in (alice, ann, li):
+        assert f"Learning check due: {action}" in subjects_for(user)
+    services.action_send_reminders(timezone.localdate())
+    for user in (alice, ann, li):
+        assert f"Learning check still due: {action}" in subjects_for(user)
