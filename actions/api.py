@@ -19,7 +19,8 @@ from scr.models import Recommendation
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
-    by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    by: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True)
     download_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -32,7 +33,8 @@ class EvidenceSerializer(serializers.ModelSerializer):
 
 
 class LearningCheckSerializer(serializers.ModelSerializer):
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True)
 
     class Meta:
         model = LearningCheck
@@ -41,9 +43,11 @@ class LearningCheckSerializer(serializers.ModelSerializer):
 
 
 class ActionSerializer(serializers.ModelSerializer):
-    agency = serializers.PrimaryKeyRelatedField(read_only=True)
+    agency: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
+        read_only=True)
     agency_name = serializers.CharField(source="agency.name", read_only=True)
-    lead = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    lead: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True)
     rag = serializers.SerializerMethodField()
     recommendation = serializers.SerializerMethodField()
 

@@ -82,11 +82,17 @@ class LearningCheckForm(GdsForm):
     )
 
 
+class LeadChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        agencies = ", ".join(m.agency.label for m in obj.memberships.all())
+        return f"{obj.get_full_name() or obj.username} ({agencies})"
+
+
 class ActionForm(GdsForm):
     agency = forms.ModelChoiceField(queryset=Agency.objects.filter(is_active=True),
                                     label="Owning agency",
                                     error_messages={"required": "Choose the owning agency"})
-    lead = forms.ModelChoiceField(queryset=get_user_model().objects.none(), label="Named lead",
+    lead = LeadChoiceField(queryset=get_user_model().objects.none(), label="Named lead",
                                   help_text="A member of the owning agency.",
                                   error_messages={"required": "Choose the named lead"})
     reference = forms.CharField(label="Reference (optional)", required=False, max_length=30)
@@ -101,11 +107,12 @@ class ActionForm(GdsForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["lead"].queryset = (
+        lead = self.fields["lead"]
+        assert isinstance(lead, forms.ModelChoiceField)
+        lead.queryset = (
             get_user_model().objects.filter(is_active=True, memberships__isnull=False)
-            .distinct().order_by("first_name", "last_name", "username"))
-        self.fields["lead"].label_from_instance = lambda u: (
-            f"{u.get_full_name() or u.username} ({', '.join(m.agency.label for m in u.memberships.all())})")
+            .distinct().order_by("first_name", "last_name", "username")
+            .prefetch_related("memberships__agency"))
 
 
 class ActionFilterForm(forms.Form):
@@ -118,6 +125,8 @@ class ActionFilterForm(forms.Form):
 
     def __init__(self, *args: Any, agencies: Any, reviews: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = agencies
-        self.fields["review"].choices = [("", "All reviews"),
-                                         *[(r.pk, str(r)) for r in reviews]]
+        agency, review = self.fields["agency"], self.fields["review"]
+        assert isinstance(agency, forms.ModelChoiceField)
+        assert isinstance(review, forms.ChoiceField)
+        agency.queryset = agencies
+        review.choices = [("", "All reviews"), *[(r.pk, str(r)) for r in reviews]]

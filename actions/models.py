@@ -66,12 +66,16 @@ class Rag(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-def can_update(action: Action, user: Any) -> bool:
+def can_update(action: Any, user: Any) -> bool:
     return user_can(user, "update_action", action.agency_id)
 
 
-def can_sign_off(action: Action, user: Any) -> bool:
+def can_sign_off(action: Any, user: Any) -> bool:
     return user_can(user, "sign_off_action", action.agency_id)
+
+
+def has_evidence(action: Any) -> bool:
+    return bool(action.evidence.exists())
 
 
 class Action(ConcurrentTransitionMixin, TimeStampedModel):
@@ -149,7 +153,7 @@ class Action(ConcurrentTransitionMixin, TimeStampedModel):
     @fsm_log_by
     @fsm_log_description
     @transition(field=state, source=S.IN_PROGRESS, target=S.EVIDENCE_SUBMITTED,
-                permission=can_update, conditions=[lambda a: a.evidence.exists()])
+                permission=can_update, conditions=[has_evidence])
     def submit_evidence(self, *, by: Any = None, description: str | None = None) -> None:
         pass
 

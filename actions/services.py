@@ -139,9 +139,10 @@ def action_add_evidence(*, action: Action, by: Any, description: str,
     item = EvidenceItem(action=action, by=by, description=description.strip())
     if file is not None:
         item.file_type = validate_evidence_file(file)
-        item.original_name = file.name[:255]
+        name = file.name or "evidence"
+        item.original_name = name[:255]
         item.size = file.size or 0
-        item.file.save(file.name, file, save=False)
+        item.file.save(name, file, save=False)
     item.save()
     return item
 

@@ -147,7 +147,7 @@ def evidence_download(request: HttpRequest, pk: int, item: int) -> FileResponse:
     if not evidence.file:
         raise Http404("This evidence has no file")
     return FileResponse(evidence.file.open("rb"), as_attachment=True,
-                        filename=evidence.original_name or evidence.file.name)
+                        filename=evidence.original_name or "evidence")
 
 
 def _filtered(request: HttpRequest) -> tuple[forms.ActionFilterForm, QuerySet[Action]]:
@@ -274,11 +274,12 @@ def action_import(request: HttpRequest) -> HttpResponse:
             status = 400
         else:
             data = upload.read(importing.MAX_BYTES + 1)
+            filename = upload.name or ""
             if request.POST.get("confirm") == "1":
-                result = importing.import_plan(file=data, filename=upload.name,
+                result = importing.import_plan(file=data, filename=filename,
                                                by=request.user)
             else:
-                result = importing.dry_run(file=data, filename=upload.name, by=request.user)
+                result = importing.dry_run(file=data, filename=filename, by=request.user)
             context["result"] = result
             context["confirmed"] = request.POST.get("confirm") == "1"
             status = 200 if result.ok else 400

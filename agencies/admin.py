@@ -25,8 +25,8 @@ class GrantInline(admin.TabularInline):
     fk_name = "user"
     extra = 0
     can_delete = False
-    fields = ["content_object", "permission"]
-    readonly_fields = fields
+    fields = ("content_object", "permission")
+    readonly_fields = ("content_object", "permission")
     verbose_name = "permission granted from memberships"
     verbose_name_plural = "permissions granted from memberships (change the memberships to change these)"
 

@@ -49,7 +49,8 @@ def review_actions_by_recommendation(*, user: Any, review: Review) -> list[dict[
     actions = list(action_list(user=user, review=review.pk))
     by_rec: dict[int, list[Action]] = defaultdict(list)
     for action in actions:
-        by_rec[action.source_object_id].append(action)
+        if action.source_object_id is not None:
+            by_rec[action.source_object_id].append(action)
     rows = []
     for rec in recommendations:
         rec_actions = by_rec.get(rec.pk, [])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import factory
 from django.contrib.auth import get_user_model
@@ -57,7 +58,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
 def member(agency: Agency, role: str, username: str | None = None, **kwargs):
     """A user with one membership (grants follow from it)."""
-    user = UserFactory(**({"username": username} if username else {}), **kwargs)
+    user: Any = UserFactory(**({"username": username} if username else {}), **kwargs)
     Membership.objects.create(user=user, agency=agency, role=role)
     return user
 
