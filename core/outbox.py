@@ -60,7 +60,10 @@ def send_pending(*, limit: int = 200) -> tuple[int, int]:
             status=Notification.Status.PENDING,
         ).order_by("created")
         if connection.features.has_select_for_update_skip_locked:
-            qs = qs.select_for_update(skip_locked=True)
+            # of=("self",): lock only the outbox rows. Without it the join from
+            # select_related also locks each recipient's auth_user row until the mail
+            # server answers, so a login (last_login) or an admin edit would wait.
+            qs = qs.select_for_update(skip_locked=True, of=("self",))
         batch = list(qs.select_related("recipient")[:limit])
         for note in batch:
             note.attempts += 1

@@ -35,12 +35,23 @@ def add_working_days(start: date, n: int) -> date:
 
 
 def working_days_between(a: date, b: date) -> int:
-    """Working days after ``a`` up to and including ``b``; negative when ``b`` is
-    before ``a``. So ``working_days_between(d, add_working_days(d, n)) == n``."""
+    """The working days passed going from ``a`` to ``b``: after ``a`` up to and
+    including ``b``; when ``b`` is before ``a``, minus those from ``b`` up to but
+    excluding ``a`` (the days ``add_working_days`` steps over going back). So
+    ``working_days_between(d, add_working_days(d, n)) == n`` for every ``n``, even
+    from a weekend or a bank holiday."""
     if b == a:
         return 0
     if b < a:
-        return -working_days_between(b, a)
+        # Not -working_days_between(b, a): that counts ``a`` and not ``b``, so from
+        # a bank holiday going back one working day would give 0 instead of -1.
+        count = 0
+        day = b
+        while day < a:
+            if is_working_day(day):
+                count += 1
+            day += timedelta(days=1)
+        return -count
     count = 0
     day = a
     while day < b:

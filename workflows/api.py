@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -11,7 +10,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from viewflow.workflow.models import Task
 
+from core.transitions import TransitionForbidden
 from workflows import selectors, services
+
+REASSIGN_NO_SUCH_USER = "There is no active user with that username."
 
 
 class TaskSerializer(serializers.ModelSerializer):
@@ -19,7 +21,8 @@ class TaskSerializer(serializers.ModelSerializer):
     record = serializers.SerializerMethodField()
     record_url = serializers.SerializerMethodField()
     due_on = serializers.SerializerMethodField()
-    owner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    owner: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True)
 
     class Meta:
         model = Task
@@ -78,9 +81,18 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def reassign(self, request: Request, pk: str | None = None) -> Response:
         task = self.get_object()
+        # The permission comes first: a non-manager must not learn from a 404 or a 400
+        # which usernames exist.
+        if not services.can_manage(request.user, task):
+            raise TransitionForbidden(services.REASSIGN_NOT_MANAGER)
         body = ReassignSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        to = get_object_or_404(get_user_model(), username=body.validated_data["username"],
-                               is_active=True)
+        # A bad username is bad input (400 on the field), not a missing resource (404).
+        to = get_user_model().objects.filter(username=body.validated_data["username"],
+                                             is_active=True).first()
+        if to is None:
+            raise serializers.ValidationError({"username": [REASSIGN_NO_SUCH_USER]})
+        if not services.can_pick_up(to, task):
+            raise serializers.ValidationError({"username": [services.REASSIGN_NOT_ELIGIBLE]})
         services.task_reassign(task=task, to=to, by=request.user)
         return Response(TaskSerializer(task).data)

@@ -46,6 +46,9 @@ def task_claim(*, task: Task, by: Any) -> Task:
     if not can_pick_up(by, task):
         raise TransitionForbidden(TASK_NOT_PERMITTED)
     with task.activation() as activation:
+        # task.activation() re-reads the task under the process lock: decide on that.
+        if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
+            raise TransitionRefused(TASK_NOT_OPEN)
         if task.status != STATUS.NEW or task.owner_id:
             raise TransitionRefused(TASK_ALREADY_TAKEN)
         activation.assign(user=by)
@@ -59,6 +62,12 @@ def task_release(*, task: Task, by: Any) -> Task:
     if task.owner_id != by.pk and not can_manage(by, task):
         raise TransitionForbidden(TASK_NOT_YOURS)
     with task.activation() as activation:
+        # Re-checked on the row just read under the lock: the task may have been done or
+        # released since it was loaded, and viewflow would raise NoTransition (a 500).
+        if task.status != STATUS.ASSIGNED:
+            raise TransitionRefused(TASK_NOT_OPEN)
+        if task.owner_id != by.pk and not can_manage(by, task):
+            raise TransitionForbidden(TASK_NOT_YOURS)
         activation.unassign()
     return task
 
@@ -72,6 +81,8 @@ def task_reassign(*, task: Task, to: Any, by: Any) -> Task:
     if not can_pick_up(to, task):
         raise TransitionRefused(REASSIGN_NOT_ELIGIBLE)
     with task.activation() as activation:
+        if task.status not in (STATUS.NEW, STATUS.ASSIGNED):  # re-read under the lock
+            raise TransitionRefused(TASK_NOT_OPEN)
         if task.status == STATUS.NEW:
             activation.assign(user=to)
         else:

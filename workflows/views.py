@@ -95,7 +95,9 @@ class ReassignForm(forms.Form):
     def __init__(self, *args: Any, people: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.people = {p.pk: p for p in people}
-        self.fields["assignee"].choices = [
+        field = self.fields["assignee"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [
             (p.pk, p.get_full_name() or p.username) for p in people
         ]
 
@@ -106,7 +108,9 @@ def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     if not services.can_manage(request.user, task):
         raise PermissionDenied(services.REASSIGN_NOT_MANAGER)
     people = services.eligible_assignees(task)
-    form = ReassignForm(request.POST or None, people=people)
+    # Not ``request.POST or None``: a POST with no choice is an empty (falsy) QueryDict,
+    # which would leave the form unbound and show no error.
+    form = ReassignForm(request.POST if request.method == "POST" else None, people=people)
     status = 200
     if request.method == "POST":
         if form.is_valid():
