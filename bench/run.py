@@ -1,0 +1,707 @@
+#!/usr/bin/env python
+"""Task queue and home page at scale, with viewflow's stock queue as the baseline
+measured in the same run. See bench/README.md.
+
+    .venv/bin/python bench/run.py                    # SQLite in a temporary folder
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/run.py
+    .venv/bin/python bench/run.py --sizes 1000,10000,50000 --runs 20
+
+It builds a throw-away database (never the project's own), prints a table and writes
+bench/results.md. Timing goals are printed as PASS or FAIL; the exit status is 0
+either way, because a shared machine's timings are evidence, not a gate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PAGE = 50  # rows on a queue page
+GOAL_QUEUE_MS = 50.0  # our queue's first page, at 10,000 actions and more
+GOAL_HOME_MS = 200.0  # the whole home page (inbox, queue, overdue), same sizes
+GOAL_AT_SIZE = 10_000
+BENCH_DB = "bench_tmp"
+
+
+# -- the throw-away database (before Django is set up) ---------------------------------
+def prepare_database() -> tuple[str, Callable[[], None]]:
+    """Point DATABASE_URL at a fresh database and return (description, cleanup)."""
+    tmp = tempfile.mkdtemp(prefix="assurance-bench-")
+    os.environ["MEDIA_ROOT"] = os.path.join(tmp, "media")
+    url = os.environ.get("BENCH_DATABASE_URL", "").strip()
+    if not url:
+        os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
+        return "a file in a temporary folder", lambda: shutil.rmtree(tmp, ignore_errors=True)
+
+    import psycopg
+
+    parts = urlsplit(url)
+    maintenance = urlunsplit(parts._replace(path="/" + (parts.path.lstrip("/") or "postgres")))
+    target = urlunsplit(parts._replace(path=f"/{BENCH_DB}"))
+
+    def admin(sql: str) -> None:
+        with psycopg.connect(maintenance, autocommit=True) as conn:
+            conn.execute(sql)
+
+    admin(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+    admin(f"CREATE DATABASE {BENCH_DB}")
+    os.environ["DATABASE_URL"] = target
+
+    def cleanup() -> None:
+        from django.db import connections
+
+        connections.close_all()
+        admin(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    return f"database {BENCH_DB} on {parts.hostname}:{parts.port or 5432}", cleanup
+
+
+def redacted(url: str) -> str:
+    """The URL without its password, fit to print."""
+    parts = urlsplit(url)
+    if parts.password:
+        netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+        return urlunsplit(parts._replace(netloc=netloc))
+    return url
+
+
+def configure_django() -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    os.environ.setdefault("DJANGO_ENV", "development")
+    # DEBUG off, as in production: with DEBUG on Django keeps every query in memory.
+    os.environ["DJANGO_DEBUG"] = "0"
+    os.environ["ALLOWED_HOSTS"] = "testserver,localhost"
+    os.environ.setdefault("LOG_LEVEL", "ERROR")
+    import warnings
+
+    # whitenoise warns when collectstatic has not been run; the pages render without it.
+    warnings.filterwarnings("ignore", message="No directory at")
+    import django
+
+    django.setup()
+
+
+# -- building the data -------------------------------------------------------------------
+@dataclass
+class World:
+    agencies: list[Any]
+    leads: dict[int, Any]  # agency id -> its agency lead
+    manager: Any
+    li: Any
+    bench_user: Any
+    templates: list[Any]  # actions walked through the services, one per state
+    object_permissions: int = 0
+    actions: int = 0
+    tasks: int = 0
+    pattern: list[int] = field(default_factory=list)
+
+
+def build_world(n_agencies: int, n_granted: int) -> World:
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from django.contrib.contenttypes.models import ContentType
+    from guardian.models import UserObjectPermission
+
+    from actions import services
+    from agencies.grants import ensure_partnership_groups, sync_user_grants
+    from agencies.models import (
+        Agency,
+        AgencyKind,
+        AgencyUserObjectPermission,
+        Membership,
+        Partnership,
+        Role,
+    )
+    from agencies.roles import PartnershipRole
+
+    User = get_user_model()
+    ensure_partnership_groups()
+    Partnership.current()
+    Agency.objects.bulk_create(
+        [
+            Agency(name=f"Bench agency {i:04d}", short_name=f"A{i:04d}", kind=AgencyKind.OTHER)
+            for i in range(n_agencies)
+        ]
+    )
+    agencies = list(Agency.objects.order_by("pk"))
+    # Unusable passwords: nobody signs in with a password here, and hashing thousands
+    # of them would dominate the set-up time.
+    User.objects.bulk_create(
+        [
+            User(
+                username=f"lead{a.pk:04d}",
+                first_name="Lead",
+                last_name=f"{a.pk}",
+                email=f"lead{a.pk}@example.org",
+                password="!",
+            )
+            for a in agencies
+        ]
+    )
+    leads_by_name = {u.username: u for u in User.objects.filter(username__startswith="lead")}
+    leads = {a.pk: leads_by_name[f"lead{a.pk:04d}"] for a in agencies}
+    Membership.objects.bulk_create(
+        [Membership(user=leads[a.pk], agency=a, role=Role.AGENCY_LEAD) for a in agencies]
+    )
+    for lead in leads.values():  # bulk_create sends no signals: derive the grants here
+        sync_user_grants(user=lead)
+
+    manager = User.objects.create(username="bench.manager", email="m@example.org", password="!")
+    manager.groups.add(Group.objects.get(name=PartnershipRole.PARTNERSHIP_MANAGER))
+    li = User.objects.create(username="bench.li", email="li@example.org", password="!")
+    li.groups.add(Group.objects.get(name=PartnershipRole.LEARNING_AND_IMPROVEMENT))
+
+    # The measured user: agency lead on many agencies, so many object permissions.
+    bench_user = User.objects.create(
+        username="bench.lead",
+        first_name="Bench",
+        last_name="Lead",
+        email="b@example.org",
+        password="!",
+    )
+    Membership.objects.bulk_create(
+        [Membership(user=bench_user, agency=a, role=Role.AGENCY_LEAD) for a in agencies[:n_granted]]
+    )
+    sync_user_grants(user=bench_user)
+    grants = list(
+        AgencyUserObjectPermission.objects.filter(user=bench_user).select_related("permission")
+    )
+    # viewflow's stock queue reads only guardian's generic UserObjectPermission table,
+    # but this project keeps Agency grants in guardian's direct foreign-key table.
+    # Without this mirror the stock queue would find none of the agency tasks (wrong as
+    # well as slow); with it both queues must return the same tasks, which is checked.
+    agency_ct = ContentType.objects.get_for_model(Agency)
+    UserObjectPermission.objects.bulk_create(
+        [
+            UserObjectPermission(
+                user=bench_user,
+                permission=g.permission,
+                content_type=agency_ct,
+                object_pk=str(g.content_object_id),
+            )
+            for g in grants
+        ]
+    )
+
+    # One action per state, walked through the services so that its process and tasks
+    # are exactly what ActionFlow makes; the bulk of the data is cloned from these.
+    today = date.today()
+    templates = []
+    walk: list[list[str]] = [
+        [],
+        ["start"],
+        ["start", "evidence", "submit"],
+        ["start", "evidence", "submit", "accept"],
+        ["start", "evidence", "submit", "accept", "sign_off"],
+    ]
+    for i, steps in enumerate(walk):
+        agency = agencies[i]
+        lead = leads[agency.pk]
+        action = services.action_create(
+            source=None,
+            agency=agency,
+            lead=lead,
+            by=manager,
+            description=f"Template action {i}",
+            target_date=today + timedelta(days=60),
+        )
+        for step in steps:
+            if step == "start":
+                services.action_start_work(action=action, by=lead)
+            elif step == "evidence":
+                services.action_add_evidence(action=action, by=lead, description="Notes")
+            elif step == "submit":
+                services.action_submit_evidence(action=action, by=lead)
+            elif step == "accept":
+                services.action_accept_evidence(action=action, by=li)
+            elif step == "sign_off":
+                services.action_sign_off(action=action, by=lead)
+        templates.append(action)
+    # The mix of states cloned: assigned, in progress x2, evidence submitted, accepted,
+    # signed off x2 (index into templates), and assigned again.
+    pattern = [0, 1, 1, 2, 3, 4, 4, 0]
+    return World(
+        agencies=agencies,
+        leads=leads,
+        manager=manager,
+        li=li,
+        bench_user=bench_user,
+        templates=templates,
+        object_permissions=len(grants),
+        actions=len(templates),
+        pattern=pattern,
+    )
+
+
+def grow(world: World, target: int, granted_ids: set[int]) -> None:
+    """Clone the template actions, their processes, tasks and due dates with bulk
+    inserts until there are ``target`` actions."""
+    from django.db import transaction
+    from django.utils import timezone
+    from viewflow.workflow.models import Process, Task
+    from viewflow.workflow.status import STATUS
+
+    from actions.models import Action
+    from workflows.models import TaskDue
+
+    shapes = []
+    for action in world.templates:
+        process = Process.objects.get(
+            artifact_object_id=action.pk, artifact_content_type__model="action"
+        )
+        tasks = list(Task.objects.filter(process=process).order_by("pk"))
+        dues = dict(TaskDue.objects.filter(task__in=tasks).values_list("task_id", "due_on"))
+        shapes.append((action, process, tasks, dues))
+
+    now = timezone.now()
+    today = timezone.localdate()
+    batch = 2000
+    while world.actions < target:
+        n = min(batch, target - world.actions)
+        start = world.actions
+        with transaction.atomic():
+            plan = []
+            for k in range(n):
+                i = start + k
+                action, process, tasks, dues = shapes[world.pattern[i % len(world.pattern)]]
+                agency = world.agencies[i % len(world.agencies)]
+                # Target dates from five weeks ago to eight months ahead: some overdue.
+                target_date = today + timedelta(days=(i * 7) % 280 - 35)
+                clone = Action(
+                    agency=agency,
+                    lead=world.leads[agency.pk],
+                    description=f"Bench action {i}",
+                    target_date=target_date,
+                    state=action.state,
+                    signed_off_at=action.signed_off_at,
+                    learning_check_due_on=action.learning_check_due_on,
+                    created_by=world.manager,
+                )
+                plan.append((i, agency, clone, action, process, tasks, dues))
+            Action.objects.bulk_create([p[2] for p in plan])
+
+            age = [timedelta(minutes=(p[0] * 37) % (365 * 24 * 60)) for p in plan]
+            processes = []
+            for (_i, _agency, clone, _template, process, _tasks, _dues), ago in zip(
+                plan, age, strict=True
+            ):
+                processes.append(
+                    Process(
+                        flow_class=process.flow_class,
+                        status=process.status,
+                        created=now - ago,
+                        finished=process.finished,
+                        data=process.data,
+                        artifact_content_type_id=process.artifact_content_type_id,
+                        artifact_object_id=clone.pk,
+                    )
+                )
+            Process.objects.bulk_create(processes)
+
+            new_tasks: list[Task] = []
+            due_for: list[tuple[int, date]] = []  # index into new_tasks -> due
+            for (i, agency, clone, template, template_process, tasks, dues), proc, ago in zip(
+                plan, processes, age, strict=True
+            ):
+                for t in tasks:
+                    # Steps the template's lead took are the clone's lead's; the L&I
+                    # reviewer stays the same person.
+                    owner_id = clone.lead_id if t.owner_id == template.lead_id else t.owner_id
+                    status = t.status
+                    assigned = t.assigned
+                    # A few open tasks on the measured user's agencies are already his,
+                    # so the inbox on the home page is not empty.
+                    if (
+                        t.status == STATUS.NEW
+                        and t.flow_task_type == "HUMAN"
+                        and agency.pk in granted_ids
+                        and i % 40 == 0
+                        and t.owner_permission_obj_pk
+                    ):
+                        owner_id, status, assigned = world.bench_user.pk, STATUS.ASSIGNED, now
+                    new_tasks.append(
+                        Task(
+                            process=proc,
+                            flow_task=t.flow_task,
+                            flow_task_type=t.flow_task_type,
+                            status=status,
+                            created=now - ago + (t.created - template_process.created),
+                            assigned=assigned,
+                            started=t.started,
+                            finished=t.finished,
+                            scheduled=t.scheduled,
+                            token=t.token,
+                            owner_id=owner_id,
+                            owner_permission=t.owner_permission,
+                            owner_permission_content_type_id=t.owner_permission_content_type_id,
+                            owner_permission_obj_pk=(
+                                str(agency.pk) if t.owner_permission_obj_pk else None
+                            ),
+                            data=t.data,
+                        )
+                    )
+                    if t.pk in dues:
+                        due = clone.target_date if t.flow_task.name == "work" else dues[t.pk]
+                        due_for.append((len(new_tasks) - 1, due))
+            Task.objects.bulk_create(new_tasks, batch_size=1000)
+            TaskDue.objects.bulk_create(
+                [TaskDue(task=new_tasks[j], due_on=due) for j, due in due_for], batch_size=1000
+            )
+        world.actions += n
+        world.tasks = Task.objects.count()
+
+
+def analyse() -> None:
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        # After a bulk load autovacuum would gather statistics by itself, at a moment of
+        # its choosing; doing it now makes the runs repeatable.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
+# -- measuring ---------------------------------------------------------------------------
+@dataclass
+class Row:
+    size: int
+    tasks: int
+    ours_ms: float
+    ours_queries: int
+    stock_ms: float
+    stock_queries: int
+    home_ms: float | None
+    home_queries: int | None
+    home_error: str = ""
+    same_tasks: bool = True
+    queue_len: int = 0
+
+
+def median_ms(func: Callable[[], Any], runs: int, warmup: int = 2) -> float:
+    for _ in range(warmup):
+        func()
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        func()
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times)
+
+
+def count_queries(func: Callable[[], Any]) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        func()
+    return len(ctx.captured_queries)
+
+
+def measure(world: World, runs: int) -> Row:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from viewflow.workflow.models import Task
+    from viewflow.workflow.status import STATUS
+
+    from workflows.selectors import task_queue
+
+    User = get_user_model()
+    pk = world.bench_user.pk
+
+    def fresh_user() -> Any:
+        # Each request loads its user afresh, so no permission cache survives between
+        # runs (viewflow caches object permissions on the user instance).
+        return User.objects.get(pk=pk)
+
+    def ours() -> list[Any]:
+        rows = list(task_queue(user=fresh_user())[:PAGE])
+        for task in rows:  # what the table shows, all prefetched
+            _ = (task.process.artifact, getattr(task, "due", None), task.owner)
+        return rows
+
+    def stock() -> list[Any]:
+        qs = Task.objects.user_queue(fresh_user()).filter(status=STATUS.NEW)
+        return list(qs.select_related("process")[:PAGE])
+
+    # Both queues must find the same tasks before their speed means anything.
+    u = fresh_user()
+    ours_ids = set(task_queue(user=u).values_list("pk", flat=True))
+    stock_ids = set(
+        Task.objects.user_queue(fresh_user()).filter(status=STATUS.NEW).values_list("pk", flat=True)
+    )
+
+    row = Row(
+        size=world.actions,
+        tasks=world.tasks,
+        ours_ms=median_ms(ours, runs),
+        ours_queries=count_queries(ours),
+        stock_ms=median_ms(stock, runs),
+        stock_queries=count_queries(stock),
+        home_ms=None,
+        home_queries=None,
+        same_tasks=ours_ids == stock_ids,
+        queue_len=len(ours_ids),
+    )
+
+    client = Client()
+    client.force_login(fresh_user(), backend="django.contrib.auth.backends.ModelBackend")
+
+    def home() -> None:
+        response = client.get("/")
+        if response.status_code != 200:
+            raise RuntimeError(f"home page answered {response.status_code}")
+
+    try:
+        row.home_queries = count_queries(home)
+        row.home_ms = median_ms(home, runs)
+    except Exception as exc:  # report, do not hide: the queue figures still stand
+        row.home_error = f"{type(exc).__name__}: {str(exc)[:120]}"
+    return row
+
+
+# -- reporting ---------------------------------------------------------------------------
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def goals(rows: list[Row]) -> list[str]:
+    out = []
+    big = [r for r in rows if r.size >= GOAL_AT_SIZE]
+    for r in big:
+        out.append(
+            f"{verdict(r.ours_ms < GOAL_QUEUE_MS)}  queue page < {GOAL_QUEUE_MS:.0f} ms "
+            f"at {r.size:,} actions: {r.ours_ms:.1f} ms"
+        )
+        if r.home_ms is not None:
+            out.append(
+                f"{verdict(r.home_ms < GOAL_HOME_MS)}  home page < {GOAL_HOME_MS:.0f} ms "
+                f"at {r.size:,} actions: {r.home_ms:.1f} ms"
+            )
+        else:
+            out.append(f"FAIL  home page at {r.size:,} actions: {r.home_error}")
+    if not big:
+        out.append(f"(no size >= {GOAL_AT_SIZE:,}: timing goals not checked)")
+    counts = {r.ours_queries for r in rows}
+    out.append(
+        f"{verdict(len(counts) == 1)}  queue query count the same at every size: "
+        f"{', '.join(str(r.ours_queries) for r in rows)}"
+    )
+    homes = {r.home_queries for r in rows if r.home_queries is not None}
+    if len(homes) >= 1:
+        out.append(
+            f"{verdict(len(homes) == 1)}  home page query count the same at every "
+            f"size: {', '.join(str(r.home_queries) for r in rows)}"
+        )
+    out.append(
+        f"{verdict(all(r.same_tasks for r in rows))}  our queue and viewflow's stock "
+        "queue return the same tasks"
+    )
+    return out
+
+
+def table(rows: list[Row], runs: int) -> list[str]:
+    head = (
+        "| actions | tasks | our queue ms | our queries | viewflow stock ms "
+        "| stock queries | speed-up | home page ms | home queries |"
+    )
+    lines = [head, "|" + "---:|" * 9]
+    for r in rows:
+        home = f"{r.home_ms:.1f}" if r.home_ms is not None else "error"
+        hq = str(r.home_queries) if r.home_queries is not None else "-"
+        lines.append(
+            f"| {r.size:,} | {r.tasks:,} | {r.ours_ms:.1f} | {r.ours_queries} | "
+            f"{r.stock_ms:.1f} | {r.stock_queries:,} | "
+            f"{r.stock_ms / r.ours_ms:.0f}x | {home} | {hq} |"
+        )
+    lines.append("")
+    lines.append(
+        f"Median of {runs} runs after 2 warm-up runs; first page of {PAGE} rows, fully evaluated."
+    )
+    return lines
+
+
+def environment(db: str) -> list[str]:
+    from importlib.metadata import version
+
+    import django
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("select sqlite_version()")
+            engine = f"SQLite {cursor.fetchone()[0]}"
+        else:
+            cursor.execute("show server_version")
+            engine = f"PostgreSQL {cursor.fetchone()[0]}"
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return [
+        f"- database: {engine} ({db})",
+        f"- Python {platform.python_version()}, Django {django.get_version()}, "
+        f"django-viewflow {version('django-viewflow')}, "
+        f"django-guardian {version('django-guardian')}",
+        f"- machine: {platform.machine()}, {os.cpu_count()} CPU(s), load average at the "
+        f"end {load} (shared machine: other work was running)",
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--sizes",
+        default="1000,10000",
+        help="comma-separated numbers of actions (default 1000,10000)",
+    )
+    parser.add_argument("--runs", type=int, default=20, help="timed runs per figure")
+    parser.add_argument("--agencies", type=int, default=150, help="agencies in the partnership")
+    parser.add_argument(
+        "--granted",
+        type=int,
+        default=125,
+        help="agencies the measured user is agency lead of (8 permissions each)",
+    )
+    parser.add_argument(
+        "--output",
+        default=str(ROOT / "bench" / "results.md"),
+        help="where to write the results ('-' for nowhere)",
+    )
+    args = parser.parse_args()
+    sizes = sorted(int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip())
+    if args.granted > args.agencies:
+        parser.error("--granted cannot exceed --agencies")
+
+    db, cleanup = prepare_database()
+    try:
+        configure_django()
+        from django.core.management import call_command
+
+        print(f"== throw-away database: {db}; migrating", flush=True)
+        call_command("migrate", verbosity=0, interactive=False)
+        t0 = time.perf_counter()
+        world = build_world(args.agencies, args.granted)
+        granted_ids = {a.pk for a in world.agencies[: args.granted]}
+        print(
+            f"== {args.agencies} agencies; the measured user holds "
+            f"{world.object_permissions} object permissions "
+            f"({args.granted} agencies x 8)",
+            flush=True,
+        )
+        rows: list[Row] = []
+        for size in sizes:
+            grow(world, size, granted_ids)
+            analyse()
+            print(
+                f"== {world.actions:,} actions, {world.tasks:,} tasks "
+                f"(built in {time.perf_counter() - t0:.0f} s); measuring",
+                flush=True,
+            )
+            rows.append(measure(world, args.runs))
+            r = rows[-1]
+            print(
+                f"   ours {r.ours_ms:.1f} ms / {r.ours_queries} queries; stock "
+                f"{r.stock_ms:.1f} ms / {r.stock_queries} queries; home "
+                f"{r.home_ms if r.home_ms is not None else r.home_error}",
+                flush=True,
+            )
+
+        env = environment(db)
+        report = table(rows, args.runs)
+        verdicts = goals(rows)
+        print()
+        print("\n".join(report))
+        print()
+        print("\n".join(verdicts))
+        errors = [f"- home page at {r.size:,}: {r.home_error}" for r in rows if r.home_error]
+        if args.output != "-":
+            command = " ".join([".venv/bin/python bench/run.py", *sys.argv[1:]])
+            if os.environ.get("BENCH_DATABASE_URL"):
+                command = (
+                    f"BENCH_DATABASE_URL={redacted(os.environ['BENCH_DATABASE_URL'])} {command}"
+                )
+            write_results(
+                Path(args.output), command.strip(), env, report, verdicts, errors, world, args
+            )
+            print(f"\nwritten to {args.output}")
+    finally:
+        cleanup()
+    return 0
+
+
+def write_results(
+    path: Path,
+    command: str,
+    env: list[str],
+    report: list[str],
+    verdicts: list[str],
+    errors: list[str],
+    world: World,
+    args: Any,
+) -> None:
+    """Each database engine keeps its own section in the file: a run replaces the
+    section of the engine it ran on and leaves the other, so the SQLite and the
+    PostgreSQL figures can sit side by side."""
+    import re
+
+    from django.db import connection
+    from django.utils import timezone
+
+    vendor = connection.vendor
+    title = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(vendor, vendor)
+    body = [
+        f"<!-- bench:{vendor} -->",
+        f"## {title}",
+        "",
+        f"Measured {timezone.localtime():%Y-%m-%d %H:%M %Z} with (`make bench` runs the same):",
+        "",
+        "```",
+        command,
+        "```",
+        "",
+        *env,
+        f"- data: {args.agencies} agencies; the measured user is agency lead of "
+        f"{args.granted} of them ({world.object_permissions} guardian object permissions); "
+        "actions cloned from five walked through the services (assigned, in progress, "
+        "evidence submitted, accepted, signed off)",
+        "",
+        *report,
+        "",
+        "```",
+        *verdicts,
+        "```",
+    ]
+    if errors:
+        body += ["", "Errors:", "", *errors]
+    body.append(f"<!-- /bench:{vendor} -->")
+    section = "\n".join(body)
+
+    header = (
+        "# Benchmark results\n\nWritten by `bench/run.py` (`make bench`). Each "
+        "database has its own section, replaced by the next run on it. What is "
+        "measured and how: [README.md](README.md).\n"
+    )
+    old = path.read_text() if path.exists() else header
+    pattern = re.compile(rf"<!-- bench:{vendor} -->.*?<!-- /bench:{vendor} -->", re.S)
+    if pattern.search(old):
+        text = pattern.sub(lambda _m: section, old)
+    else:
+        text = old.rstrip("\n") + "\n\n" + section + "\n"
+    path.write_text(text)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
