@@ -3,7 +3,7 @@ importer all call these functions. Error messages are constants the tests reuse.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
@@ -52,7 +52,7 @@ NOT_PERMITTED_REVIEW = "Only the Learning and Improvement group can accept or re
 NOT_PERMITTED_CHECK = "Only the Learning and Improvement group can record learning checks."
 NOT_PERMITTED_CANCEL = "Only the partnership manager can cancel an action."
 NOT_PERMITTED_CREATE = "Only the partnership manager can create actions."
-LEAD_NOT_IN_AGENCY = "The lead must be a member of the owning agency"
+LEAD_NOT_IN_AGENCY = "The lead must be an agency lead of the owning agency"
 PROGRESS_EMPTY = "Enter the progress update"
 EVIDENCE_EMPTY = "Describe the evidence"
 
@@ -67,7 +67,10 @@ def next_check_date(from_day: date) -> date:
 
 # -- creating ----------------------------------------------------------------------
 def _check_lead(agency: Agency, lead: Any) -> None:
-    if not Membership.objects.filter(agency=agency, user=lead).exists():
+    # The lead must be able to do the work: a member of the agency whose role may update
+    # actions (an agency lead), or nobody could ever start it.
+    if not (lead.is_active and Membership.objects.filter(agency=agency, user=lead).exists()
+            and user_can(lead, "update_action", agency)):
         raise ValidationError({"lead": LEAD_NOT_IN_AGENCY})
 
 
@@ -275,8 +278,11 @@ def action_send_reminders(today: date) -> int:
     partnership = Partnership.current()
     overdue = list(Action.objects.filter(state__in=WORK_STATES, target_date__lt=today)
                    .select_related("lead", "agency"))
+    # A check that fell due this past week already told everyone when it opened.
     checks_due = list(Action.objects.filter(state=S.LEARNING_CHECK_DUE)
-                      .select_related("lead", "agency"))
+                      .exclude(learning_checks__verdict="",
+                               learning_checks__opened_at__date__gt=today - timedelta(days=7))
+                      .select_related("lead", "agency").distinct())
     if not overdue and not checks_due:
         return 0
     leads = _designated_leads({a.agency_id for a in [*overdue, *checks_due]})

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.db.models.signals import post_delete, post_migrate, post_save
 from django.dispatch import receiver
 
@@ -23,9 +22,10 @@ def agency_changed(sender: Any, instance: Agency, created: bool, **kwargs: Any) 
 
 
 def _create_groups(sender: Any, **kwargs: Any) -> None:
-    # Run once, after the last app's permissions exist (post_migrate fires per app).
-    if sender.name == settings.INSTALLED_APPS[-1]:
-        ensure_partnership_groups()
+    # post_migrate fires once per app, each after that app's permissions are created;
+    # re-applying the (idempotent) table every time means the last run sees them all,
+    # whatever the order of INSTALLED_APPS.
+    ensure_partnership_groups()
 
 
 post_migrate.connect(_create_groups, dispatch_uid="agencies.ensure_partnership_groups")

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
+from viewflow.fsm import TransitionNotAllowed as FlowTransitionNotAllowed
+from viewflow.workflow.exceptions import FlowLockFailed
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -21,7 +23,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, TransitionForbidden):
         return Response({"detail": exc.message, "code": "permission_denied"},
                         status=status.HTTP_403_FORBIDDEN)
-    if isinstance(exc, TransitionNotAllowed):
+    if isinstance(exc, TransitionNotAllowed | FlowTransitionNotAllowed | FlowLockFailed):
         return Response({"detail": "That step is not allowed from the record's current state.",
                          "code": "transition_not_allowed"}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, ConcurrentTransition):

@@ -46,44 +46,53 @@ def _backoff(attempts: int) -> timedelta:
     return timedelta(minutes=min(2**attempts, 240))
 
 
-def send_pending(*, limit: int = 200) -> tuple[int, int]:
-    """Send due notifications. Returns (sent, failed attempts).
+# A claimed notification is not offered to another sender for this long; if the sender
+# dies mid-send, the notification is tried again once the lease runs out.
+LEASE = timedelta(minutes=5)
 
-    On PostgreSQL each batch is claimed with ``SELECT ... FOR UPDATE SKIP LOCKED``, so
-    two schedulers running at once never send the same message twice; SQLite
-    serialises writers, which gives the same guarantee."""
-    sent = failed = 0
-    now = timezone.now()
+
+def _claim(now: Any, limit: int) -> list[Notification]:
+    """Claim a batch in a short transaction, so no lock is held while mail is sent.
+
+    On PostgreSQL the rows are read with ``SELECT ... FOR UPDATE SKIP LOCKED`` (locking
+    only the outbox rows, ``of=("self",)``, not each recipient's user row), so two
+    schedulers never claim the same row; SQLite serialises the claiming writes."""
     with transaction.atomic():
         qs = Notification.objects.filter(
             Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
             status=Notification.Status.PENDING,
         ).order_by("created")
         if connection.features.has_select_for_update_skip_locked:
-            # of=("self",): lock only the outbox rows. Without it the join from
-            # select_related also locks each recipient's auth_user row until the mail
-            # server answers, so a login (last_login) or an admin edit would wait.
             qs = qs.select_for_update(skip_locked=True, of=("self",))
         batch = list(qs.select_related("recipient")[:limit])
-        for note in batch:
-            note.attempts += 1
-            try:
-                send_mail(note.subject, note.body, settings.DEFAULT_FROM_EMAIL,
-                          [note.recipient.email], fail_silently=False)
-            except Exception as exc:  # any transport error: keep it and try later
-                logger.warning("Notification %s failed: %s", note.pk, exc)
-                failed += 1
-                note.last_error = str(exc)[:2000]
-                if note.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-                    note.status = Notification.Status.FAILED
-                else:
-                    note.next_attempt_at = now + _backoff(note.attempts)
-            else:
-                sent += 1
-                note.status = Notification.Status.SENT
-                note.sent_at = now
-                note.last_error = ""
-            note.save(update_fields=["attempts", "status", "sent_at", "last_error",
-                                     "next_attempt_at"])
-    return sent, failed
+        Notification.objects.filter(pk__in=[n.pk for n in batch]).update(
+            next_attempt_at=now + LEASE)
+    return batch
 
+
+def send_pending(*, limit: int = 200) -> tuple[int, int]:
+    """Send due notifications. Returns (sent, failed attempts). Safe to run from two
+    schedulers at once: each row is claimed by one of them (see ``_claim``)."""
+    sent = failed = 0
+    now = timezone.now()
+    for note in _claim(now, limit):
+        note.attempts += 1
+        try:
+            send_mail(note.subject, note.body, settings.DEFAULT_FROM_EMAIL,
+                      [note.recipient.email], fail_silently=False)
+        except Exception as exc:  # any transport error: keep it and try later
+            logger.warning("Notification %s failed: %s", note.pk, exc)
+            failed += 1
+            note.last_error = str(exc)[:2000]
+            if note.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+                note.status = Notification.Status.FAILED
+            else:
+                note.next_attempt_at = now + _backoff(note.attempts)
+        else:
+            sent += 1
+            note.status = Notification.Status.SENT
+            note.sent_at = now
+            note.last_error = ""
+        note.save(update_fields=["attempts", "status", "sent_at", "last_error",
+                                 "next_attempt_at"])
+    return sent, failed

@@ -55,6 +55,8 @@ def test_learning_check_due_reminds_lead_designated_lead_and_li(alice, ann, li, 
     services.action_learning_check_fall_due(action=action)
     for user in (alice, ann, li):
         assert f"Learning check due: {action}" in subjects_for(user)
-    services.action_send_reminders(timezone.localdate())
+    services.action_send_reminders(timezone.localdate())  # it was just announced
+    assert not any("still due" in s for s in subjects_for(alice))
+    services.action_send_reminders(timezone.localdate() + timedelta(days=8))
     for user in (alice, ann, li):
         assert f"Learning check still due: {action}" in subjects_for(user)

@@ -246,15 +246,8 @@ def test_the_docs_page_renders(alice, as_user):
     assert "/api/v1/schema/" in response.content.decode()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "drf-spectacular's Redoc page loads redoc.standalone.js from cdn.jsdelivr.net and "
-        "fonts from fonts.googleapis.com; the issue forbids any CDN. Fix proposed in the "
-        "report (serve Redoc from static files with a local template)."
-    ),
-)
 def test_the_docs_page_loads_nothing_from_another_site(alice, as_user):
     page = as_user(alice).get("/api/v1/docs/").content.decode()
     external = re.findall(r'(?:src|href)="(https?://[^"]+)"', page)
     assert external == []
+    assert "drf_spectacular_sidecar/redoc" in page
