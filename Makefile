@@ -38,15 +38,18 @@ run: demo ## Install, migrate, load the demo and serve on http://127.0.0.1:8000 
 	  $(PY) manage.py run_scheduler --loop --interval 60 & \
 	  $(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install ## Run the whole suite on SQLite, then on PostgreSQL when DATABASE_URL is set
-	DATABASE_URL= $(PY) -m pytest
+test: install ## Run the whole suite (browser tests included) on SQLite, then on PostgreSQL when DATABASE_URL is set
+	env -u DATABASE_URL $(PY) -m pytest
 	@if [ -n "$$DATABASE_URL" ]; then \
 	  echo "== again on PostgreSQL ($$DATABASE_URL)"; \
 	  $(PY) -m pytest; \
 	else echo "DATABASE_URL not set: PostgreSQL run skipped (.ci/run sets it)"; fi
 
 test-fast: install ## The suite without the browser tests, SQLite only
-	DATABASE_URL= $(PY) -m pytest -m "not browser"
+	env -u DATABASE_URL $(PY) -m pytest -m "not browser"
+
+test-browser: install ## Only the browser and accessibility tests (system Chromium), SQLite
+	env -u DATABASE_URL $(PY) -m pytest tests/browser
 
 lint: install ## ruff (lint and format check) and mypy
 	$(VENV)/bin/ruff check .
@@ -66,4 +69,4 @@ bench: install ## Benchmarks at scale (see bench/README.md)
 scheduler: install ## Run the scheduler once (timers, sweeps, outbox)
 	$(PY) manage.py run_scheduler
 
-.PHONY: help install migrate demo run test test-fast lint format migrations-check bench scheduler
+.PHONY: help install migrate demo run test test-fast test-browser lint format migrations-check bench scheduler

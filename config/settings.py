@@ -105,11 +105,11 @@ TEMPLATES = [
     }
 ]
 
-if PRODUCTION and not os.environ.get("DATABASE_URL"):
+if PRODUCTION and not os.environ.get("DATABASE_URL"):  # empty counts as unset
     raise ImproperlyConfigured("DATABASE_URL must be set when DJANGO_ENV=production")
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
     )
 }

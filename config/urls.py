@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from core.forms import SignInForm
 from workflows import views as workflow_views
 
 handler403 = "core.views.error_403"
@@ -10,7 +11,8 @@ handler500 = "core.views.error_500"
 
 urlpatterns = [
     path("", workflow_views.home, name="home"),
-    path("sign-in/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("sign-in/", auth_views.LoginView.as_view(redirect_authenticated_user=True,
+                                                   authentication_form=SignInForm), name="login"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("agencies/", include("agencies.urls")),
     path("tasks/", include("workflows.urls")),

@@ -98,5 +98,5 @@ def eligible_assignees(task: Task) -> list[Any]:
         return []
     users = get_user_model().objects.filter(
         is_active=True, memberships__agency_id=int(task.owner_permission_obj_pk)
-    ).distinct().order_by("first_name", "last_name", "username")
+    ).exclude(pk=task.owner_id or 0).distinct().order_by("first_name", "last_name", "username")
     return [u for u in users if can_pick_up(u, task)]

@@ -1,0 +1,95 @@
+"""My work: inbox, queue and overdue, the assets it loads, and picking up a task with and
+without JavaScript."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.browser.pages import assert_accessible, check_page, screenshot, submit, success_banner
+
+pytestmark = pytest.mark.browser
+
+
+def test_home_with_tasks_is_accessible_and_styled(page, sign_in, alice, work_tasks):
+    sign_in(page, alice)
+    check_page(page, "/", title="My work")
+
+    # GOV.UK Frontend's JavaScript ran (tabs) and its CSS and fonts loaded from /assets/
+    assert page.locator("body.govuk-frontend-supported").count() == 1
+    inbox_tab = page.get_by_role("tab", name="Assigned to me (1)")
+    assert inbox_tab.get_attribute("aria-selected") == "true"
+    font = page.evaluate("""async () => { await document.fonts.ready;
+        return getComputedStyle(document.querySelector('h1')).fontFamily; }""")
+    assert "GDS Transport" in font, font
+    loaded = page.evaluate("""async () => { await document.fonts.ready;
+        return [...document.fonts].filter(f => f.status === 'loaded').map(f => f.family); }""")
+    assert any("GDS Transport" in f for f in loaded), loaded
+    for path in (
+        "/assets/govuk/govuk-frontend.min.css",
+        "/assets/moj/moj-frontend.min.css",
+        "/assets/css/app.css",
+        "/assets/govuk/govuk-frontend.min.js",
+        "/assets/js/init.js",
+    ):
+        assert page.request.get(path).status == 200, path
+    button_colour = page.evaluate(
+        "getComputedStyle(document.querySelector('.govuk-button')).backgroundColor"
+    )
+    assert button_colour not in ("", "rgba(0, 0, 0, 0)"), button_colour
+
+    # every tab panel passes axe, not only the first
+    for name in ("I can pick up (2)", "Overdue (1)"):
+        page.get_by_role("tab", name=name).click()
+        assert_accessible(page)
+    page.get_by_role("tab", name="Assigned to me (1)").click()
+    screenshot(page, "home")
+
+
+def test_no_crown_anywhere(page, sign_in, alice):
+    sign_in(page, alice)
+    check_page(page, "/")
+    html = page.content()
+    assert "govuk-logo" not in html and "crown" not in html.lower()
+    assert (
+        page.locator("header")
+        .first.inner_text()
+        .strip()
+        .startswith("Barnet Safeguarding Children Partnership")
+    )
+    icon = page.locator("link[rel=icon]").first.get_attribute("href")
+    assert icon and "favicon.ico" not in icon and "govuk" not in icon
+    assert page.request.get(icon).status == 200
+    assert page.request.get("/favicon.ico").status in (200, 404)
+    body = page.request.get(icon).text()
+    assert "crown" not in body.lower()
+
+
+def test_pick_up_a_task_with_javascript(page, sign_in, alice, work_tasks):
+    sign_in(page, alice)
+    page.get_by_role("tab", name="I can pick up (2)").click()
+    submit(page.locator("#queue").get_by_role("button", name="Pick up").first)
+    assert "You have picked up" in success_banner(page)
+    assert page.get_by_role("tab", name="Assigned to me (2)").count() == 1
+    assert_accessible(page)
+
+
+def test_home_and_pick_up_without_javascript(nojs_page, sign_in, alice, work_tasks):
+    page = nojs_page
+    sign_in(page, alice)
+    check_page(page, "/")
+    # without JavaScript every panel is shown, one after another
+    for panel in ("#inbox", "#queue", "#overdue"):
+        assert page.locator(panel).is_visible(), panel
+    queue = page.locator("#queue")
+    assert queue.get_by_role("row").count() == 3  # header + 2
+    submit(queue.get_by_role("button", name="Pick up").first)
+    assert urlparse(page.url).path == "/"
+    assert "You have picked up" in success_banner(page)
+    assert page.locator("#inbox").get_by_role("row").count() == 3  # header + 2
+    assert page.locator("#queue").get_by_role("row").count() == 2  # header + 1
+    # and put it back
+    submit(page.locator("#inbox").get_by_role("button", name="Release").first)
+    assert "back in the queue" in success_banner(page)
+    assert_accessible(page)
