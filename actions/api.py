@@ -20,13 +20,22 @@ from scr.models import Recommendation
 
 class EvidenceSerializer(serializers.ModelSerializer):
     by: serializers.SlugRelatedField = serializers.SlugRelatedField(
-        slug_field="username", read_only=True)
+        slug_field="username", read_only=True
+    )
     download_url = serializers.SerializerMethodField()
 
     class Meta:
         model = EvidenceItem
-        fields = ["id", "description", "original_name", "file_type", "size", "by", "at",
-                  "download_url"]
+        fields = [
+            "id",
+            "description",
+            "original_name",
+            "file_type",
+            "size",
+            "by",
+            "at",
+            "download_url",
+        ]
 
     def get_download_url(self, item: EvidenceItem) -> str | None:
         return item.get_download_url() if item.file else None
@@ -34,28 +43,52 @@ class EvidenceSerializer(serializers.ModelSerializer):
 
 class LearningCheckSerializer(serializers.ModelSerializer):
     decided_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
-        slug_field="username", read_only=True)
+        slug_field="username", read_only=True
+    )
 
     class Meta:
         model = LearningCheck
-        fields = ["id", "action", "due_on", "opened_at", "method", "evidence", "verdict",
-                  "decided_by", "decided_at", "next_check_on"]
+        fields = [
+            "id",
+            "action",
+            "due_on",
+            "opened_at",
+            "method",
+            "evidence",
+            "verdict",
+            "decided_by",
+            "decided_at",
+            "next_check_on",
+        ]
 
 
 class ActionSerializer(serializers.ModelSerializer):
-    agency: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
-        read_only=True)
+    agency: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(read_only=True)
     agency_name = serializers.CharField(source="agency.name", read_only=True)
     lead: serializers.SlugRelatedField = serializers.SlugRelatedField(
-        slug_field="username", read_only=True)
+        slug_field="username", read_only=True
+    )
     rag = serializers.SerializerMethodField()
     recommendation = serializers.SerializerMethodField()
 
     class Meta:
         model = Action
-        fields = ["id", "reference", "description", "agency", "agency_name", "lead",
-                  "target_date", "state", "rag", "recommendation", "signed_off_at",
-                  "learning_check_due_on", "created", "modified"]
+        fields = [
+            "id",
+            "reference",
+            "description",
+            "agency",
+            "agency_name",
+            "lead",
+            "target_date",
+            "state",
+            "rag",
+            "recommendation",
+            "signed_off_at",
+            "learning_check_due_on",
+            "created",
+            "modified",
+        ]
 
     def get_rag(self, action: Action) -> str:
         return action.rag()
@@ -66,10 +99,12 @@ class ActionSerializer(serializers.ModelSerializer):
 
 class ActionCreateSerializer(serializers.Serializer):
     recommendation = serializers.PrimaryKeyRelatedField(
-        queryset=Recommendation.objects.all(), required=False, allow_null=True)
+        queryset=Recommendation.objects.all(), required=False, allow_null=True
+    )
     agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.filter(is_active=True))
-    lead = serializers.SlugRelatedField(slug_field="username",
-                                        queryset=get_user_model().objects.filter(is_active=True))
+    lead = serializers.SlugRelatedField(
+        slug_field="username", queryset=get_user_model().objects.filter(is_active=True)
+    )
     description = serializers.CharField()
     target_date = serializers.DateField()
     reference = serializers.CharField(required=False, allow_blank=True, default="")
@@ -122,9 +157,13 @@ class ActionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         if state and state not in ActionState.values:
             raise serializers.ValidationError({"state": [f"Unknown state “{state}”."]})
         return selectors.action_list(
-            user=user, agency=_int("agency"), review=_int("review"), state=state,
+            user=user,
+            agency=_int("agency"),
+            review=_int("review"),
+            state=state,
             rag=params.get("rag") or None,
-            lead=user if params.get("mine") == "1" else None)
+            lead=user if params.get("mine") == "1" else None,
+        )
 
     def get_object(self) -> Action:
         pk = self.kwargs["pk"]
@@ -140,9 +179,14 @@ class ActionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         body.is_valid(raise_exception=True)
         d = body.validated_data
         created = services.action_create(
-            source=d.get("recommendation"), agency=d["agency"], lead=d["lead"],
-            description=d["description"], target_date=d["target_date"], by=request.user,
-            reference=d.get("reference", ""))
+            source=d.get("recommendation"),
+            agency=d["agency"],
+            lead=d["lead"],
+            description=d["description"],
+            target_date=d["target_date"],
+            by=request.user,
+            reference=d.get("reference", ""),
+        )
         return Response(ActionSerializer(created).data, status=status.HTTP_201_CREATED)
 
     def _step(self, request: Request, serializer_class: Any, run: Any) -> Response:
@@ -156,65 +200,94 @@ class ActionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=NoteSerializer, responses=ActionSerializer)
     @api_action(detail=True, methods=["post"], url_path="start")
     def start(self, request: Request, pk: str | None = None) -> Response:
-        return self._step(request, NoteSerializer, lambda a, d: services.action_start_work(
-            action=a, by=request.user, note=d["note"]))
+        return self._step(
+            request,
+            NoteSerializer,
+            lambda a, d: services.action_start_work(action=a, by=request.user, note=d["note"]),
+        )
 
     @extend_schema(request=ProgressSerializer, responses=ActionSerializer)
     @api_action(detail=True, methods=["post"])
     def progress(self, request: Request, pk: str | None = None) -> Response:
-        return self._step(request, ProgressSerializer, lambda a, d: services.action_report_progress(
-            action=a, by=request.user, text=d["text"]))
+        return self._step(
+            request,
+            ProgressSerializer,
+            lambda a, d: services.action_report_progress(action=a, by=request.user, text=d["text"]),
+        )
 
     @extend_schema(request=EvidenceUploadSerializer, responses={201: EvidenceSerializer})
     @api_action(detail=True, methods=["get", "post"])
     def evidence(self, request: Request, pk: str | None = None) -> Response:
         action = self.get_object()
         if request.method == "GET":
-            return Response(EvidenceSerializer(action.evidence.select_related("by"),
-                                               many=True).data)
+            return Response(
+                EvidenceSerializer(action.evidence.select_related("by"), many=True).data
+            )
         body = EvidenceUploadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        item = services.action_add_evidence(action=action, by=request.user,
-                                            description=body.validated_data["description"],
-                                            file=body.validated_data.get("file"))
+        item = services.action_add_evidence(
+            action=action,
+            by=request.user,
+            description=body.validated_data["description"],
+            file=body.validated_data.get("file"),
+        )
         return Response(EvidenceSerializer(item).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=NoteSerializer, responses=ActionSerializer)
     @api_action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str | None = None) -> Response:
-        return self._step(request, NoteSerializer, lambda a, d: services.action_submit_evidence(
-            action=a, by=request.user, note=d["note"]))
+        return self._step(
+            request,
+            NoteSerializer,
+            lambda a, d: services.action_submit_evidence(action=a, by=request.user, note=d["note"]),
+        )
 
     @extend_schema(request=NoteSerializer, responses=ActionSerializer)
     @api_action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: str | None = None) -> Response:
-        return self._step(request, NoteSerializer, lambda a, d: services.action_accept_evidence(
-            action=a, by=request.user, note=d["note"]))
+        return self._step(
+            request,
+            NoteSerializer,
+            lambda a, d: services.action_accept_evidence(action=a, by=request.user, note=d["note"]),
+        )
 
     @extend_schema(request=ReasonSerializer, responses=ActionSerializer)
     @api_action(detail=True, methods=["post"], url_path="return")
     def return_evidence(self, request: Request, pk: str | None = None) -> Response:
-        return self._step(request, ReasonSerializer, lambda a, d: services.action_return_evidence(
-            action=a, by=request.user, reason=d["reason"]))
+        return self._step(
+            request,
+            ReasonSerializer,
+            lambda a, d: services.action_return_evidence(
+                action=a, by=request.user, reason=d["reason"]
+            ),
+        )
 
     @extend_schema(request=NoteSerializer, responses=ActionSerializer)
     @api_action(detail=True, methods=["post"], url_path="sign-off")
     def sign_off(self, request: Request, pk: str | None = None) -> Response:
-        return self._step(request, NoteSerializer, lambda a, d: services.action_sign_off(
-            action=a, by=request.user, note=d["note"]))
+        return self._step(
+            request,
+            NoteSerializer,
+            lambda a, d: services.action_sign_off(action=a, by=request.user, note=d["note"]),
+        )
 
     @extend_schema(request=LearningCheckInputSerializer, responses=ActionSerializer)
     @api_action(detail=True, methods=["post"], url_path="learning-check")
     def learning_check(self, request: Request, pk: str | None = None) -> Response:
-        return self._step(request, LearningCheckInputSerializer,
-                          lambda a, d: services.action_record_learning_check(
-                              action=a, by=request.user, **d))
+        return self._step(
+            request,
+            LearningCheckInputSerializer,
+            lambda a, d: services.action_record_learning_check(action=a, by=request.user, **d),
+        )
 
     @extend_schema(request=ReasonSerializer, responses=ActionSerializer)
     @api_action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str | None = None) -> Response:
-        return self._step(request, ReasonSerializer, lambda a, d: services.action_cancel(
-            action=a, by=request.user, reason=d["reason"]))
+        return self._step(
+            request,
+            ReasonSerializer,
+            lambda a, d: services.action_cancel(action=a, by=request.user, reason=d["reason"]),
+        )
 
 
 class LearningCheckViewSet(viewsets.ReadOnlyModelViewSet):
@@ -226,9 +299,8 @@ class LearningCheckViewSet(viewsets.ReadOnlyModelViewSet):
         from agencies.selectors import visible_agencies
 
         qs = LearningCheck.objects.filter(
-            action__agency__in=visible_agencies(self.request.user)).select_related("decided_by")
+            action__agency__in=visible_agencies(self.request.user)
+        ).select_related("decided_by")
         if self.request.query_params.get("open") == "1":
             qs = qs.filter(verdict="")
         return qs.order_by("due_on", "pk")
-
-

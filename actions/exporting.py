@@ -50,8 +50,21 @@ SIGNED_OFF = "Signed off"
 NEXT_LEARNING_CHECK = "Next learning check"
 
 COLUMNS: list[str] = [
-    REVIEW, KIND, RECOMMENDATION_NO, RECOMMENDATION, ACTION_REF, ACTION, AGENCY, LEAD,
-    TARGET_DATE, STATE, RAG, LAST_PROGRESS, EVIDENCE_ITEMS, SIGNED_OFF, NEXT_LEARNING_CHECK,
+    REVIEW,
+    KIND,
+    RECOMMENDATION_NO,
+    RECOMMENDATION,
+    ACTION_REF,
+    ACTION,
+    AGENCY,
+    LEAD,
+    TARGET_DATE,
+    STATE,
+    RAG,
+    LAST_PROGRESS,
+    EVIDENCE_ITEMS,
+    SIGNED_OFF,
+    NEXT_LEARNING_CHECK,
 ]
 DATE_COLUMNS = {TARGET_DATE, SIGNED_OFF, NEXT_LEARNING_CHECK}
 
@@ -78,18 +91,28 @@ def action_plan_queryset(base_qs: QuerySet[Action] | None = None) -> QuerySet[Ac
     from scr.models import Recommendation
 
     qs = base_qs if base_qs is not None else Action.objects.all()
-    latest_progress = (ProgressUpdate.objects.filter(action=OuterRef("pk"))
-                       .order_by("-at", "-pk").values("text")[:1])
-    evidence_count = (EvidenceItem.objects.filter(action=OuterRef("pk")).order_by()
-                      .values("action").annotate(n=Count("pk")).values("n"))
+    latest_progress = (
+        ProgressUpdate.objects.filter(action=OuterRef("pk"))
+        .order_by("-at", "-pk")
+        .values("text")[:1]
+    )
+    evidence_count = (
+        EvidenceItem.objects.filter(action=OuterRef("pk"))
+        .order_by()
+        .values("action")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
         qs.select_related("agency", "lead", "source_content_type")
         .prefetch_related(
-            GenericPrefetch("source", [Recommendation.objects.select_related("review")]))
+            GenericPrefetch("source", [Recommendation.objects.select_related("review")])
+        )
         .annotate(
             export_latest_progress=Subquery(latest_progress),
-            export_evidence_count=Coalesce(Subquery(evidence_count, output_field=IntegerField()),
-                                           Value(0)),
+            export_evidence_count=Coalesce(
+                Subquery(evidence_count, output_field=IntegerField()), Value(0)
+            ),
         )
     )
 
@@ -129,8 +152,9 @@ def _evidence_count(action: Action) -> int:
     return action.evidence.count()
 
 
-def export_rows(actions: Iterable[Action], today: date, *,
-                amber_days: int | None = None) -> list[dict[str, Any]]:
+def export_rows(
+    actions: Iterable[Action], today: date, *, amber_days: int | None = None
+) -> list[dict[str, Any]]:
     """One dict per action, keyed by :data:`COLUMNS`; dates stay ``date`` objects.
 
     Pass ``action_plan_queryset(...)`` to keep the query count constant (other iterables
@@ -142,23 +166,25 @@ def export_rows(actions: Iterable[Action], today: date, *,
     for action in actions:
         review, kind, rec_no, rec_text = _source_columns(action)
         lead = action.lead
-        rows.append({
-            REVIEW: review,
-            KIND: kind,
-            RECOMMENDATION_NO: rec_no,
-            RECOMMENDATION: rec_text,
-            ACTION_REF: action.reference,
-            ACTION: action.description,
-            AGENCY: action.agency.name,
-            LEAD: lead.get_full_name() or lead.get_username(),
-            TARGET_DATE: action.target_date,
-            STATE: action.get_state_display(),
-            RAG: Rag(action.rag(today, amber_days=amber_days)).label,
-            LAST_PROGRESS: _latest_progress(action),
-            EVIDENCE_ITEMS: _evidence_count(action),
-            SIGNED_OFF: _local_date(action.signed_off_at),
-            NEXT_LEARNING_CHECK: action.learning_check_due_on,
-        })
+        rows.append(
+            {
+                REVIEW: review,
+                KIND: kind,
+                RECOMMENDATION_NO: rec_no,
+                RECOMMENDATION: rec_text,
+                ACTION_REF: action.reference,
+                ACTION: action.description,
+                AGENCY: action.agency.name,
+                LEAD: lead.get_full_name() or lead.get_username(),
+                TARGET_DATE: action.target_date,
+                STATE: action.get_state_display(),
+                RAG: Rag(action.rag(today, amber_days=amber_days)).label,
+                LAST_PROGRESS: _latest_progress(action),
+                EVIDENCE_ITEMS: _evidence_count(action),
+                SIGNED_OFF: _local_date(action.signed_off_at),
+                NEXT_LEARNING_CHECK: action.learning_check_due_on,
+            }
+        )
     return rows
 
 
@@ -188,8 +214,7 @@ def _csv_lines(rows: Iterable[dict[str, Any]]) -> Iterator[list[str]]:
         yield [_csv_cell(row.get(column)) for column in COLUMNS]
 
 
-def write_csv(rows: Iterable[dict[str, Any]], fileobj: IO[str] | Any, *,
-              bom: bool = True) -> None:
+def write_csv(rows: Iterable[dict[str, Any]], fileobj: IO[str] | Any, *, bom: bool = True) -> None:
     """Write ``rows`` as CSV to a text file object (an ``HttpResponse`` works).
 
     A UTF-8 byte-order mark goes first by default so Excel reads the accents and the
@@ -257,7 +282,8 @@ def write_xlsx(rows: Iterable[dict[str, Any]]) -> bytes:
 
     for col, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(col)].width = (
-            min(max(width, _MIN_WIDTH), _MAX_WIDTH) + 2)
+            min(max(width, _MIN_WIDTH), _MAX_WIDTH) + 2
+        )
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(row_number, 1)}"
 

@@ -28,53 +28,75 @@ class GdsForm(forms.Form):
 
 
 class NoteForm(GdsForm):
-    note = forms.CharField(label="Comment (optional)", required=False,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label="Comment (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     layout = (Field.textarea("note", rows=2),)
 
 
 class ProgressForm(GdsForm):
-    text = forms.CharField(label="Progress update", widget=forms.Textarea,
-                           error_messages={"required": "Enter the progress update"},
-                           help_text="What has been done since the last update, and what is next.")
+    text = forms.CharField(
+        label="Progress update",
+        widget=forms.Textarea,
+        error_messages={"required": "Enter the progress update"},
+        help_text="What has been done since the last update, and what is next.",
+    )
     layout = (Field.textarea("text", rows=4),)
 
 
 class EvidenceForm(GdsForm):
     description = forms.CharField(
-        label="Describe the evidence", widget=forms.Textarea,
+        label="Describe the evidence",
+        widget=forms.Textarea,
         error_messages={"required": "Describe the evidence"},
-        help_text="What it shows about the action being delivered and its impact.")
+        help_text="What it shows about the action being delivered and its impact.",
+    )
     file = forms.FileField(
-        label="Upload a file (optional)", required=False,
+        label="Upload a file (optional)",
+        required=False,
         help_text=f"PDF, Word, Excel, PowerPoint, OpenDocument, CSV, text, PNG or JPEG, "
-                  f"up to {MAX_EVIDENCE_BYTES // (1024 * 1024)} MB. Never include a child's name.")
+        f"up to {MAX_EVIDENCE_BYTES // (1024 * 1024)} MB. Never include a child's name.",
+    )
     layout = (Field.textarea("description", rows=3), Field("file"))
 
 
 class ReturnForm(GdsForm):
-    reason = forms.CharField(label="Why is the evidence being returned?", widget=forms.Textarea,
-                             error_messages={"required": "Enter the reason for returning the evidence"})
+    reason = forms.CharField(
+        label="Why is the evidence being returned?",
+        widget=forms.Textarea,
+        error_messages={"required": "Enter the reason for returning the evidence"},
+    )
     layout = (Field.textarea("reason", rows=3),)
 
 
 class CancelForm(GdsForm):
-    reason = forms.CharField(label="Why is the action being cancelled?", widget=forms.Textarea,
-                             error_messages={"required": "Enter the reason for cancelling the action"})
+    reason = forms.CharField(
+        label="Why is the action being cancelled?",
+        widget=forms.Textarea,
+        error_messages={"required": "Enter the reason for cancelling the action"},
+    )
     layout = (Field.textarea("reason", rows=3),)
 
 
 class LearningCheckForm(GdsForm):
-    method = forms.ChoiceField(label="How was impact tested?", choices=ImpactMethod.choices,
-                               widget=forms.RadioSelect,
-                               error_messages={"required": "Choose how impact was tested"})
+    method = forms.ChoiceField(
+        label="How was impact tested?",
+        choices=ImpactMethod.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how impact was tested"},
+    )
     evidence = forms.CharField(
-        label="Impact evidence", widget=forms.Textarea,
+        label="Impact evidence",
+        widget=forms.Textarea,
         help_text="What the re-audit, survey, focus group, indicator or case sampling found.",
-        error_messages={"required": "Enter the impact evidence"})
-    verdict = forms.ChoiceField(label="Is the learning embedded?", choices=Verdict.choices,
-                                widget=forms.RadioSelect,
-                                error_messages={"required": "Choose whether the learning is embedded"})
+        error_messages={"required": "Enter the impact evidence"},
+    )
+    verdict = forms.ChoiceField(
+        label="Is the learning embedded?",
+        choices=Verdict.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether the learning is embedded"},
+    )
     layout = (
         Field.radios("method", legend_size=Size.SMALL),
         Field.textarea("evidence", rows=4),
@@ -89,20 +111,30 @@ class LeadChoiceField(forms.ModelChoiceField):
 
 
 class ActionForm(GdsForm):
-    agency = forms.ModelChoiceField(queryset=Agency.objects.filter(is_active=True),
-                                    label="Owning agency",
-                                    error_messages={"required": "Choose the owning agency"})
-    lead = LeadChoiceField(queryset=get_user_model().objects.none(), label="Named lead",
-                                  help_text="A member of the owning agency.",
-                                  error_messages={"required": "Choose the named lead"})
+    agency = forms.ModelChoiceField(
+        queryset=Agency.objects.filter(is_active=True),
+        label="Owning agency",
+        error_messages={"required": "Choose the owning agency"},
+    )
+    lead = LeadChoiceField(
+        queryset=get_user_model().objects.none(),
+        label="Named lead",
+        help_text="A member of the owning agency.",
+        error_messages={"required": "Choose the named lead"},
+    )
     reference = forms.CharField(label="Reference (optional)", required=False, max_length=30)
-    description = forms.CharField(label="Action", widget=forms.Textarea,
-                                  error_messages={"required": "Describe the action"})
-    target_date = DateInputField(label="Target date", help_text="For example, 31 3 2027",
-                                 require_all_fields=False)
+    description = forms.CharField(
+        label="Action", widget=forms.Textarea, error_messages={"required": "Describe the action"}
+    )
+    target_date = DateInputField(
+        label="Target date", help_text="For example, 31 3 2027", require_all_fields=False
+    )
     layout = (
-        Field.select("agency"), Field.select("lead"), Field.text("reference", field_width=10),
-        Field.textarea("description", rows=3), Field("target_date"),
+        Field.select("agency"),
+        Field.select("lead"),
+        Field.text("reference", field_width=10),
+        Field.textarea("description", rows=3),
+        Field("target_date"),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -110,18 +142,21 @@ class ActionForm(GdsForm):
         lead = self.fields["lead"]
         assert isinstance(lead, forms.ModelChoiceField)
         lead.queryset = (
-            get_user_model().objects.filter(is_active=True, memberships__isnull=False)
-            .distinct().order_by("first_name", "last_name", "username")
-            .prefetch_related("memberships__agency"))
+            get_user_model()
+            .objects.filter(is_active=True, memberships__isnull=False)
+            .distinct()
+            .order_by("first_name", "last_name", "username")
+            .prefetch_related("memberships__agency")
+        )
 
 
 class ActionFilterForm(forms.Form):
-    agency = forms.ModelChoiceField(queryset=Agency.objects.none(), required=False,
-                                    empty_label="All agencies")
+    agency = forms.ModelChoiceField(
+        queryset=Agency.objects.none(), required=False, empty_label="All agencies"
+    )
     review = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     state = forms.ChoiceField(required=False, choices=[("", "All states"), *ActionState.choices])
-    rag = forms.ChoiceField(label="RAG", required=False,
-                            choices=[("", "Any"), *[(c, l) for c, l in Rag.choices]])
+    rag = forms.ChoiceField(label="RAG", required=False, choices=[("", "Any"), *Rag.choices])
 
     def __init__(self, *args: Any, agencies: Any, reviews: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -79,52 +79,69 @@ _FORMULA_START = "".join(FORMULA_TRIGGERS)
 
 # -- messages (the tests reuse them) ----------------------------------------------------
 NOT_PERMITTED_IMPORT = "Only the partnership manager can import an action plan."
-FILE_TYPE_REFUSED = ("Upload the action plan as an Excel workbook (.xlsx) or a CSV file "
-                     "(.csv): save it in one of those formats from your spreadsheet first.")
+FILE_TYPE_REFUSED = (
+    "Upload the action plan as an Excel workbook (.xlsx) or a CSV file "
+    "(.csv): save it in one of those formats from your spreadsheet first."
+)
 FILE_TOO_BIG = "The file is larger than 2 MB: split the action plan into smaller files."
 FILE_EMPTY = "The file is empty."
 FILE_UNREADABLE = "The file could not be read: upload it again."
-TOO_MANY_ROWS = ("The file has more than 2,000 rows: split the action plan into smaller "
-                 "files.")
-BROKEN_XLSX = ("The file could not be read as an Excel workbook: open it in Excel, save it "
-               "again as an Excel workbook (.xlsx) and upload it again.")
-XLSX_TOO_BIG_UNPACKED = ("The workbook is too large once unpacked: copy the action plan "
-                         "into a new workbook and upload that.")
-BROKEN_CSV = ("The file could not be read as CSV text: save it from your spreadsheet as "
-              "“CSV UTF-8 (comma delimited)” and upload it again.")
+TOO_MANY_ROWS = "The file has more than 2,000 rows: split the action plan into smaller files."
+BROKEN_XLSX = (
+    "The file could not be read as an Excel workbook: open it in Excel, save it "
+    "again as an Excel workbook (.xlsx) and upload it again."
+)
+XLSX_TOO_BIG_UNPACKED = (
+    "The workbook is too large once unpacked: copy the action plan "
+    "into a new workbook and upload that."
+)
+BROKEN_CSV = (
+    "The file could not be read as CSV text: save it from your spreadsheet as "
+    "“CSV UTF-8 (comma delimited)” and upload it again."
+)
 NO_ROWS = "The file has no actions in it: the first row must be the header, actions below it."
 MISSING_COLUMN = "The header row (row 1) has no “{column}” column."
 DUPLICATE_COLUMN = "The header row (row 1) has the “{column}” column twice: keep one."
 VALUE_REQUIRED = "{column} is empty: it is required."
-REVIEW_NOT_FOUND = ("No review is titled “{value}”: correct the title, or create the review "
-                    "before importing its actions.")
+REVIEW_NOT_FOUND = (
+    "No review is titled “{value}”: correct the title, or create the review "
+    "before importing its actions."
+)
 REVIEW_AMBIGUOUS = "More than one review is titled “{value}”: rename one of them first."
-RECOMMENDATION_NUMBER_INVALID = ("“{value}” is not a recommendation number: enter a whole "
-                                 "number such as 3.")
-RECOMMENDATION_TEXT_NEEDED = ("Recommendation {number} does not exist in this review yet: "
-                              "enter its text in the Recommendation column to create it.")
-RECOMMENDATION_TEXT_CONFLICT = ("Recommendation {number} is new and row {first_row} gives it "
-                                "different text: make the two the same.")
+RECOMMENDATION_NUMBER_INVALID = (
+    "“{value}” is not a recommendation number: enter a whole number such as 3."
+)
+RECOMMENDATION_TEXT_NEEDED = (
+    "Recommendation {number} does not exist in this review yet: "
+    "enter its text in the Recommendation column to create it."
+)
+RECOMMENDATION_TEXT_CONFLICT = (
+    "Recommendation {number} is new and row {first_row} gives it "
+    "different text: make the two the same."
+)
 REFERENCE_TOO_LONG = "The action ref must be {limit} characters or fewer."
 AGENCY_NOT_FOUND = "No agency is called “{value}”: enter the agency's name or short name."
-AGENCY_AMBIGUOUS = ("More than one agency has the short name “{value}”: enter the agency's "
-                    "full name.")
+AGENCY_AMBIGUOUS = (
+    "More than one agency has the short name “{value}”: enter the agency's full name."
+)
 AGENCY_INACTIVE = "{agency} is no longer an active agency: choose another agency."
 LEAD_NOT_FOUND = "No user has the username or e-mail “{value}”."
 LEAD_AMBIGUOUS = "More than one user has the e-mail “{value}”: enter the username instead."
 LEAD_INACTIVE = "The account “{value}” is deactivated: choose another lead."
-LEAD_NOT_IN_AGENCY = ("“{value}” is not a member of {agency}: the lead must be a member of "
-                      "the owning agency.")
-DATE_INVALID = ("“{value}” is not a date: enter it as 31/03/2026, 2026-03-31 or "
-                "31 Mar 2026.")
-DUPLICATE_ROW = ("This row repeats row {first_row}: the same review, recommendation, action "
-                 "and agency.")
-ALREADY_IN_PLAN = ("This action is already in the plan: the same recommendation, action and "
-                   "agency (was the file imported before?).")
+LEAD_NOT_IN_AGENCY = (
+    "“{value}” is not a member of {agency}: the lead must be a member of the owning agency."
+)
+DATE_INVALID = "“{value}” is not a date: enter it as 31/03/2026, 2026-03-31 or 31 Mar 2026."
+DUPLICATE_ROW = (
+    "This row repeats row {first_row}: the same review, recommendation, action and agency."
+)
+ALREADY_IN_PLAN = (
+    "This action is already in the plan: the same recommendation, action and "
+    "agency (was the file imported before?)."
+)
 
 # The columns read, in the order problems are listed; header spellings accepted.
-COLUMNS = [REVIEW, RECOMMENDATION_NO, RECOMMENDATION, ACTION_REF, ACTION, AGENCY, LEAD,
-           TARGET_DATE]
+COLUMNS = [REVIEW, RECOMMENDATION_NO, RECOMMENDATION, ACTION_REF, ACTION, AGENCY, LEAD, TARGET_DATE]
 REQUIRED_COLUMNS = [REVIEW, RECOMMENDATION_NO, ACTION, AGENCY, LEAD, TARGET_DATE]
 
 
@@ -136,11 +153,24 @@ HEADER_ALIASES: dict[str, str] = {
     _norm_header(alias): column
     for column, aliases in {
         REVIEW: ["Review", "Review title"],
-        RECOMMENDATION_NO: ["Recommendation no.", "Recommendation number", "Recommendation no",
-                            "Recommendation #", "Rec no", "Rec no.", "Rec number"],
+        RECOMMENDATION_NO: [
+            "Recommendation no.",
+            "Recommendation number",
+            "Recommendation no",
+            "Recommendation #",
+            "Rec no",
+            "Rec no.",
+            "Rec number",
+        ],
         RECOMMENDATION: ["Recommendation", "Recommendation text"],
-        ACTION_REF: ["Action ref", "Action reference", "Action ref.", "Action no.", "Ref",
-                     "Reference"],
+        ACTION_REF: [
+            "Action ref",
+            "Action reference",
+            "Action ref.",
+            "Action no.",
+            "Ref",
+            "Reference",
+        ],
         ACTION: ["Action", "Action description", "Description"],
         AGENCY: ["Agency", "Owning agency", "Lead agency for action"],
         LEAD: ["Lead", "Action lead", "Lead officer"],
@@ -151,10 +181,10 @@ HEADER_ALIASES: dict[str, str] = {
 
 _ISO_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
 _ORDINAL = re.compile(r"(\d)(st|nd|rd|th)\b", re.IGNORECASE)
-DATE_FORMATS = ("%d/%m/%Y", "%d %b %Y", "%d %B %Y", "%d-%b-%Y", "%d-%B-%Y", "%d-%m-%Y",
-                "%d.%m.%Y")
+DATE_FORMATS = ("%d/%m/%Y", "%d %b %Y", "%d %B %Y", "%d-%b-%Y", "%d-%B-%Y", "%d-%m-%Y", "%d.%m.%Y")
 _RECOMMENDATION_NUMBER = re.compile(
-    r"^(?:(?:rec(?:ommendation)?\.?|r)\s*)?(\d+)(?:\.0+)?$", re.IGNORECASE)
+    r"^(?:(?:rec(?:ommendation)?\.?|r)\s*)?(\d+)(?:\.0+)?$", re.IGNORECASE
+)
 
 
 # -- results ---------------------------------------------------------------------------------
@@ -214,9 +244,10 @@ class ImportResult:
         seen: dict[tuple[int, int], tuple[Any, int, str]] = {}
         for row in self.rows:
             if row.recommendation is None:
-                seen.setdefault((row.review.pk, row.recommendation_number),
-                                (row.review, row.recommendation_number,
-                                 row.recommendation_text))
+                seen.setdefault(
+                    (row.review.pk, row.recommendation_number),
+                    (row.review, row.recommendation_number, row.recommendation_text),
+                )
         return list(seen.values())
 
     def problems_for_row(self, row: int | None) -> list[Problem]:
@@ -311,8 +342,7 @@ def _xlsx_table(data: bytes) -> _Table:
     from openpyxl import load_workbook
 
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True,
-                                 keep_links=False)
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
     except Exception as exc:  # openpyxl raises many kinds on a broken file
         raise _FileProblem(BROKEN_XLSX) from exc
     try:
@@ -392,8 +422,10 @@ def _read_rows(table: _Table, result: ImportResult) -> list[_RawRow] | None:
             if number > MAX_SCANNED_ROWS + 1:
                 result.add(None, "", TOO_MANY_ROWS)
                 return None
-            values = {column: cells[index] if index < len(cells) else None
-                      for column, index in positions.items()}
+            values = {
+                column: cells[index] if index < len(cells) else None
+                for column, index in positions.items()
+            }
             if all(_cell_text(v) == "" for v in values.values()):
                 continue  # a blank row
             rows.append(_RawRow(number, values))
@@ -480,16 +512,17 @@ class _Lookups:
         self.users_by_username: dict[str, Any] = {}
         self.users_by_email: dict[str, list[Any]] = defaultdict(list)
         if keys:
-            users = (user_model.objects.annotate(_u=Lower(user_model.USERNAME_FIELD),
-                                                 _e=Lower("email"))
-                     .filter(Q(_u__in=keys) | Q(_e__in=keys)))
+            users = user_model.objects.annotate(
+                _u=Lower(user_model.USERNAME_FIELD), _e=Lower("email")
+            ).filter(Q(_u__in=keys) | Q(_e__in=keys))
             for user in users:
                 self.users_by_username[user.get_username().casefold()] = user
                 if user.email:
                     self.users_by_email[user.email.casefold()].append(user)
         user_ids = {u.pk for u in self.users_by_username.values()}
-        self.memberships = set(Membership.objects.filter(user_id__in=user_ids)
-                               .values_list("user_id", "agency_id"))
+        self.memberships = set(
+            Membership.objects.filter(user_id__in=user_ids).values_list("user_id", "agency_id")
+        )
 
         self.recommendations: dict[tuple[int, int], Any] = {}
         self.recommendation_model = Recommendation
@@ -507,7 +540,8 @@ class _Lookups:
             for source_id, agency_id, description in Action.objects.filter(
                 source_content_type=content_type,
                 source_object_id__in=[r.pk for r in self.recommendations.values()],
-            ).exclude(state=ActionState.CANCELLED)
+            )
+            .exclude(state=ActionState.CANCELLED)
             .values_list("source_object_id", "agency_id", "description")
         }
 
@@ -557,8 +591,9 @@ def _check_rows(raw_rows: list[_RawRow], result: ImportResult) -> None:
     for raw in raw_rows:
         row_problems: list[Problem] = []
 
-        def problem(column: str, message: str, row: int = raw.row,
-                    into: list[Problem] = row_problems) -> None:
+        def problem(
+            column: str, message: str, row: int = raw.row, into: list[Problem] = row_problems
+        ) -> None:
             into.append(Problem(row, column, message))
 
         values: dict[str, Any] = {"row": raw.row}
@@ -573,8 +608,10 @@ def _check_rows(raw_rows: list[_RawRow], result: ImportResult) -> None:
         if raw.text(RECOMMENDATION_NO):
             number = parse_recommendation_number(raw.values.get(RECOMMENDATION_NO))
             if number is None:
-                problem(RECOMMENDATION_NO, RECOMMENDATION_NUMBER_INVALID.format(
-                    value=_show(raw.text(RECOMMENDATION_NO))))
+                problem(
+                    RECOMMENDATION_NO,
+                    RECOMMENDATION_NUMBER_INVALID.format(value=_show(raw.text(RECOMMENDATION_NO))),
+                )
             values["number"] = number
         reference = raw.text(ACTION_REF)
         if len(reference) > MAX_REFERENCE_LENGTH:
@@ -623,41 +660,63 @@ def _check_rows(raw_rows: list[_RawRow], result: ImportResult) -> None:
             if values["recommendation"] is None:
                 first = new_texts.get(key)
                 if first is None:
-                    row_problems.append(Problem(row, RECOMMENDATION,
-                                                RECOMMENDATION_TEXT_NEEDED.format(number=number)))
+                    row_problems.append(
+                        Problem(
+                            row, RECOMMENDATION, RECOMMENDATION_TEXT_NEEDED.format(number=number)
+                        )
+                    )
                 else:
                     text, first_row = first
                     if values["recommendation_text"] and _norm(
-                            values["recommendation_text"]) != _norm(text):
-                        row_problems.append(Problem(
-                            row, RECOMMENDATION, RECOMMENDATION_TEXT_CONFLICT.format(
-                                number=number, first_row=first_row)))
+                        values["recommendation_text"]
+                    ) != _norm(text):
+                        row_problems.append(
+                            Problem(
+                                row,
+                                RECOMMENDATION,
+                                RECOMMENDATION_TEXT_CONFLICT.format(
+                                    number=number, first_row=first_row
+                                ),
+                            )
+                        )
                     values["recommendation_text"] = text
             agency = values.get("agency")
             if agency is not None and values["description"]:
                 duplicate_key = (review.pk, number, _norm(values["description"]), agency.pk)
                 if duplicate_key in seen:
-                    row_problems.append(Problem(row, "", DUPLICATE_ROW.format(
-                        first_row=seen[duplicate_key])))
+                    row_problems.append(
+                        Problem(row, "", DUPLICATE_ROW.format(first_row=seen[duplicate_key]))
+                    )
                 else:
                     seen[duplicate_key] = row
                 recommendation = values["recommendation"]
-                if recommendation is not None and (
-                        recommendation.pk, agency.pk, _norm(values["description"])
-                ) in lookups.existing_actions:
+                if (
+                    recommendation is not None
+                    and (recommendation.pk, agency.pk, _norm(values["description"]))
+                    in lookups.existing_actions
+                ):
                     row_problems.append(Problem(row, "", ALREADY_IN_PLAN))
 
         if row_problems:
             order = {column: i for i, column in enumerate(COLUMNS)}
-            result.problems.extend(sorted(row_problems,
-                                          key=lambda p: order.get(p.column, len(order))))
+            result.problems.extend(
+                sorted(row_problems, key=lambda p: order.get(p.column, len(order)))
+            )
             continue
-        result.rows.append(PlanRow(
-            row=row, review=review, recommendation_number=values["number"],
-            recommendation=values["recommendation"],
-            recommendation_text=values["recommendation_text"], reference=values["reference"],
-            description=values["description"], agency=values["agency"], lead=values["lead"],
-            target_date=values["target_date"]))
+        result.rows.append(
+            PlanRow(
+                row=row,
+                review=review,
+                recommendation_number=values["number"],
+                recommendation=values["recommendation"],
+                recommendation_text=values["recommendation_text"],
+                reference=values["reference"],
+                description=values["description"],
+                agency=values["agency"],
+                lead=values["lead"],
+                target_date=values["target_date"],
+            )
+        )
 
 
 # -- the public functions -----------------------------------------------------------------------
@@ -699,8 +758,13 @@ def dry_run(*, file: bytes | IO[bytes] | Any, filename: str, by: Any) -> ImportR
     return parse_plan(file, filename)
 
 
-_FIELD_COLUMNS = {"description": ACTION, "lead": LEAD, "agency": AGENCY,
-                  "target_date": TARGET_DATE, "reference": ACTION_REF}
+_FIELD_COLUMNS = {
+    "description": ACTION,
+    "lead": LEAD,
+    "agency": AGENCY,
+    "target_date": TARGET_DATE,
+    "reference": ACTION_REF,
+}
 
 
 def import_plan(*, file: bytes | IO[bytes] | Any, filename: str, by: Any) -> ImportResult:
@@ -723,14 +787,21 @@ def import_plan(*, file: bytes | IO[bytes] | Any, filename: str, by: Any) -> Imp
                     key = (row.review.pk, row.recommendation_number)
                     if key not in new_recommendations:
                         new_recommendations[key], _ = Recommendation.objects.get_or_create(
-                            review=row.review, number=row.recommendation_number,
-                            defaults={"text": row.recommendation_text})
+                            review=row.review,
+                            number=row.recommendation_number,
+                            defaults={"text": row.recommendation_text},
+                        )
                     recommendation = new_recommendations[key]
                 try:
                     action = services.action_create(
-                        source=recommendation, agency=row.agency, lead=row.lead,
-                        description=row.description, target_date=row.target_date, by=by,
-                        reference=row.reference)
+                        source=recommendation,
+                        agency=row.agency,
+                        lead=row.lead,
+                        description=row.description,
+                        target_date=row.target_date,
+                        by=by,
+                        reference=row.reference,
+                    )
                 except ValidationError as exc:
                     if hasattr(exc, "error_dict"):
                         for name, messages in exc.message_dict.items():

@@ -54,8 +54,14 @@ COMPLETE_STATES = [S.SIGNED_OFF, S.LEARNING_CHECK_DUE, S.EMBEDDED, S.PARTLY_EMBE
 CLOSED_STATES = [S.EMBEDDED, S.CANCELLED]
 OPEN_STATES = [s for s in S.values if s not in CLOSED_STATES]
 # States in which the target date still matters for RAG.
-DELIVERY_STATES = [S.ASSIGNED, S.IN_PROGRESS, S.RETURNED, S.NOT_EMBEDDED,
-                   S.EVIDENCE_SUBMITTED, S.ACCEPTED]
+DELIVERY_STATES = [
+    S.ASSIGNED,
+    S.IN_PROGRESS,
+    S.RETURNED,
+    S.NOT_EMBEDDED,
+    S.EVIDENCE_SUBMITTED,
+    S.ACCEPTED,
+]
 
 
 class Rag(models.TextChoices):
@@ -81,17 +87,19 @@ def has_evidence(action: Any) -> bool:
 class Action(ConcurrentTransitionMixin, TimeStampedModel):
     # Where the action comes from: an SCR recommendation, an audit finding, a
     # challenge's learning, an improvement-plan line, a risk mitigation, an S11 gap.
-    source_content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT,
-                                            null=True, blank=True, related_name="+")
+    source_content_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     source_object_id = models.PositiveBigIntegerField(null=True, blank=True)
     source = GenericForeignKey("source_content_type", "source_object_id")
 
-    reference = models.CharField(max_length=30, blank=True,
-                                 help_text="The plan's own number, such as 3.2")
-    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT,
-                               related_name="actions")
-    lead = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                             related_name="led_actions")
+    reference = models.CharField(
+        max_length=30, blank=True, help_text="The plan's own number, such as 3.2"
+    )
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="actions")
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="led_actions"
+    )
     description = models.TextField()
     target_date = models.DateField()
     state = FSMField(default=S.ASSIGNED, choices=S.choices, protected=True, db_index=True)
@@ -99,10 +107,13 @@ class Action(ConcurrentTransitionMixin, TimeStampedModel):
     signed_off_at = models.DateTimeField(null=True, blank=True)
     learning_check_due_on = models.DateField(null=True, blank=True)
     escalated_at = models.DateTimeField(
-        null=True, blank=True,
-        help_text="When the partnership manager was told the action is long overdue.")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="+")
+        null=True,
+        blank=True,
+        help_text="When the partnership manager was told the action is long overdue.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["target_date", "pk"]
@@ -145,80 +156,119 @@ class Action(ConcurrentTransitionMixin, TimeStampedModel):
     # -- transitions: memory only; actions.services owns them --------------------------
     @fsm_log_by
     @fsm_log_description
-    @transition(field=state, source=[S.ASSIGNED, S.RETURNED, S.NOT_EMBEDDED],
-                target=S.IN_PROGRESS, permission=can_update)
+    @transition(
+        field=state,
+        source=[S.ASSIGNED, S.RETURNED, S.NOT_EMBEDDED],
+        target=S.IN_PROGRESS,
+        permission=can_update,
+    )
     def start_work(self, *, by: Any = None, description: str | None = None) -> None:
         pass
 
     @fsm_log_by
     @fsm_log_description
-    @transition(field=state, source=S.IN_PROGRESS, target=S.EVIDENCE_SUBMITTED,
-                permission=can_update, conditions=[has_evidence])
+    @transition(
+        field=state,
+        source=S.IN_PROGRESS,
+        target=S.EVIDENCE_SUBMITTED,
+        permission=can_update,
+        conditions=[has_evidence],
+    )
     def submit_evidence(self, *, by: Any = None, description: str | None = None) -> None:
         pass
 
     @fsm_log_by
     @fsm_log_description
-    @transition(field=state, source=S.EVIDENCE_SUBMITTED, target=S.ACCEPTED,
-                permission="actions.review_evidence")
+    @transition(
+        field=state,
+        source=S.EVIDENCE_SUBMITTED,
+        target=S.ACCEPTED,
+        permission="actions.review_evidence",
+    )
     def accept(self, *, by: Any = None, description: str | None = None) -> None:
         pass
 
     @fsm_log_by
     @fsm_log_description
-    @transition(field=state, source=S.EVIDENCE_SUBMITTED, target=S.RETURNED,
-                permission="actions.review_evidence")
+    @transition(
+        field=state,
+        source=S.EVIDENCE_SUBMITTED,
+        target=S.RETURNED,
+        permission="actions.review_evidence",
+    )
     def return_evidence(self, *, by: Any = None, description: str | None = None) -> None:
         pass
 
     @fsm_log_by
     @fsm_log_description
     @transition(field=state, source=S.ACCEPTED, target=S.SIGNED_OFF, permission=can_sign_off)
-    def sign_off(self, *, by: Any = None, description: str | None = None,
-                 check_due_on: date) -> None:
+    def sign_off(
+        self, *, by: Any = None, description: str | None = None, check_due_on: date
+    ) -> None:
         self.signed_off_at = timezone.now()
         self.learning_check_due_on = check_due_on
 
     @fsm_log_by
     @fsm_log_description
-    @transition(field=state, source=[S.SIGNED_OFF, S.PARTLY_EMBEDDED],
-                target=S.LEARNING_CHECK_DUE)
-    def learning_check_fall_due(self, *, by: Any = None,
-                                description: str | None = None) -> None:
+    @transition(field=state, source=[S.SIGNED_OFF, S.PARTLY_EMBEDDED], target=S.LEARNING_CHECK_DUE)
+    def learning_check_fall_due(self, *, by: Any = None, description: str | None = None) -> None:
         pass
 
     @fsm_log_by
     @fsm_log_description
-    @transition(field=state, source=S.LEARNING_CHECK_DUE, target=S.EMBEDDED,
-                permission="actions.run_learning_check")
+    @transition(
+        field=state,
+        source=S.LEARNING_CHECK_DUE,
+        target=S.EMBEDDED,
+        permission="actions.run_learning_check",
+    )
     def mark_embedded(self, *, by: Any = None, description: str | None = None) -> None:
         self.learning_check_due_on = None
 
     @fsm_log_by
     @fsm_log_description
-    @transition(field=state, source=S.LEARNING_CHECK_DUE, target=S.PARTLY_EMBEDDED,
-                permission="actions.run_learning_check")
-    def mark_partly_embedded(self, *, by: Any = None, description: str | None = None,
-                             next_check_on: date) -> None:
+    @transition(
+        field=state,
+        source=S.LEARNING_CHECK_DUE,
+        target=S.PARTLY_EMBEDDED,
+        permission="actions.run_learning_check",
+    )
+    def mark_partly_embedded(
+        self, *, by: Any = None, description: str | None = None, next_check_on: date
+    ) -> None:
         self.learning_check_due_on = next_check_on
 
     @fsm_log_by
     @fsm_log_description
-    @transition(field=state, source=S.LEARNING_CHECK_DUE, target=S.NOT_EMBEDDED,
-                permission="actions.run_learning_check")
+    @transition(
+        field=state,
+        source=S.LEARNING_CHECK_DUE,
+        target=S.NOT_EMBEDDED,
+        permission="actions.run_learning_check",
+    )
     def mark_not_embedded(self, *, by: Any = None, description: str | None = None) -> None:
         self.learning_check_due_on = None
 
     @fsm_log_by
     @fsm_log_description
-    @transition(field=state, source=OPEN_STATES, target=S.CANCELLED,
-                permission="actions.cancel_action")
+    @transition(
+        field=state, source=OPEN_STATES, target=S.CANCELLED, permission="actions.cancel_action"
+    )
     def cancel(self, *, by: Any = None, description: str | None = None) -> None:
         pass
 
-    for _name in ("start_work", "submit_evidence", "accept", "return_evidence", "sign_off",
-                  "learning_check_fall_due", "mark_embedded", "mark_partly_embedded",
-                  "mark_not_embedded", "cancel"):
+    for _name in (
+        "start_work",
+        "submit_evidence",
+        "accept",
+        "return_evidence",
+        "sign_off",
+        "learning_check_fall_due",
+        "mark_embedded",
+        "mark_partly_embedded",
+        "mark_not_embedded",
+        "cancel",
+    ):
         locals()[_name].alters_data = True
     del _name
 
@@ -285,8 +335,9 @@ class LearningCheck(models.Model):
     method = models.CharField(max_length=20, choices=ImpactMethod.choices, blank=True)
     evidence = models.TextField(blank=True, help_text="What the impact test found")
     verdict = models.CharField(max_length=20, choices=Verdict.choices, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     next_check_on = models.DateField(null=True, blank=True)
 

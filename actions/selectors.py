@@ -47,9 +47,15 @@ def rag_q(rag: str, today: date | None = None) -> Q:
     return delivering & Q(target_date__gt=amber_until)
 
 
-def action_list(*, user: Any, agency: int | None = None, review: int | None = None,
-                state: str | None = None, rag: str | None = None,
-                lead: Any | None = None) -> QuerySet[Action]:
+def action_list(
+    *,
+    user: Any,
+    agency: int | None = None,
+    review: int | None = None,
+    state: str | None = None,
+    rag: str | None = None,
+    lead: Any | None = None,
+) -> QuerySet[Action]:
     qs = Action.objects.filter(agency__in=visible_agencies(user))
     if agency:
         qs = qs.filter(agency_id=agency)

@@ -38,9 +38,15 @@ NOT_IN_PROGRESS = "Progress and evidence can only be added while the action is i
 NO_EVIDENCE = "Add at least one piece of evidence before submitting the action for review."
 NOT_SUBMITTED = "Only evidence that has been submitted for review can be accepted or returned."
 RETURN_NEEDS_REASON = "Enter the reason for returning the evidence"
-NOT_ACCEPTED = "An action can only be signed off after the Learning and Improvement group has accepted its evidence."
+NOT_ACCEPTED = (
+    "An action can only be signed off after the Learning and Improvement group has "
+    "accepted its evidence."
+)
 NO_CHECK_DUE = "There is no learning check due on this action."
-EMBEDDED_NEEDS_EVIDENCE = "An action cannot be recorded as embedded without impact evidence: say how impact was tested and what it found."
+EMBEDDED_NEEDS_EVIDENCE = (
+    "An action cannot be recorded as embedded without impact evidence: say how impact was "
+    "tested and what it found."
+)
 CHECK_NEEDS_METHOD = "Choose how impact was tested"
 CHECK_NEEDS_EVIDENCE = "Enter the impact evidence"
 ALREADY_CLOSED = "This action is closed (embedded or cancelled), so it cannot be cancelled."
@@ -69,20 +75,37 @@ def next_check_date(from_day: date) -> date:
 def _check_lead(agency: Agency, lead: Any) -> None:
     # The lead must be able to do the work: a member of the agency whose role may update
     # actions (an agency lead), or nobody could ever start it.
-    if not (lead.is_active and Membership.objects.filter(agency=agency, user=lead).exists()
-            and user_can(lead, "update_action", agency)):
+    if not (
+        lead.is_active
+        and Membership.objects.filter(agency=agency, user=lead).exists()
+        and user_can(lead, "update_action", agency)
+    ):
         raise ValidationError({"lead": LEAD_NOT_IN_AGENCY})
 
 
 @transaction.atomic
-def action_create(*, source: models.Model | None, agency: Agency, lead: Any,
-                  description: str, target_date: date, by: Any | None,
-                  reference: str = "") -> Action:
+def action_create(
+    *,
+    source: models.Model | None,
+    agency: Agency,
+    lead: Any,
+    description: str,
+    target_date: date,
+    by: Any | None,
+    reference: str = "",
+) -> Action:
     if by is not None and not by.has_perm("actions.manage_plan"):
         raise TransitionForbidden(NOT_PERMITTED_CREATE)
     _check_lead(agency, lead)
-    action = Action(source=source, agency=agency, lead=lead, description=description.strip(),
-                    target_date=target_date, reference=reference.strip(), created_by=by)
+    action = Action(
+        source=source,
+        agency=agency,
+        lead=lead,
+        description=description.strip(),
+        target_date=target_date,
+        reference=reference.strip(),
+        created_by=by,
+    )
     action.full_clean(exclude=["state"])
     action.save()
     # A domain app does not import the workflow layer; the flow starts from this signal.
@@ -91,16 +114,17 @@ def action_create(*, source: models.Model | None, agency: Agency, lead: Any,
 
 
 @transaction.atomic
-def action_update_details(*, action: Action, by: Any, lead: Any, target_date: date,
-                          description: str) -> Action:
+def action_update_details(
+    *, action: Action, by: Any, lead: Any, target_date: date, description: str
+) -> Action:
     if not by.has_perm("actions.manage_plan"):
         raise TransitionForbidden(NOT_PERMITTED_CREATE)
     if not action.is_open:
         raise TransitionRefused(CANCELLED_NO_CHANGES)
     _check_lead(action.agency, lead)
-    Action.objects.filter(pk=action.pk).update(lead=lead, target_date=target_date,
-                                               description=description.strip(),
-                                               modified=timezone.now())
+    Action.objects.filter(pk=action.pk).update(
+        lead=lead, target_date=target_date, description=description.strip(), modified=timezone.now()
+    )
     action.refresh_from_db()
     return action
 
@@ -113,8 +137,14 @@ def _require_update(action: Action, by: Any) -> None:
 
 @transaction.atomic
 def action_start_work(*, action: Action, by: Any, note: str = "") -> Action:
-    return run_transition(action, "start_work", by=by, refused=NOT_STARTABLE,
-                          forbidden=NOT_PERMITTED_UPDATE, comment=note)
+    return run_transition(
+        action,
+        "start_work",
+        by=by,
+        refused=NOT_STARTABLE,
+        forbidden=NOT_PERMITTED_UPDATE,
+        comment=note,
+    )
 
 
 @transaction.atomic
@@ -130,8 +160,9 @@ def action_report_progress(*, action: Action, by: Any, text: str) -> ProgressUpd
 
 
 @transaction.atomic
-def action_add_evidence(*, action: Action, by: Any, description: str,
-                        file: UploadedFile | None = None) -> EvidenceItem:
+def action_add_evidence(
+    *, action: Action, by: Any, description: str, file: UploadedFile | None = None
+) -> EvidenceItem:
     _require_update(action, by)
     if action.state == S.CANCELLED:
         raise TransitionRefused(CANCELLED_NO_CHANGES)
@@ -155,31 +186,50 @@ def action_submit_evidence(*, action: Action, by: Any, note: str = "") -> Action
     if action.state == S.IN_PROGRESS and not action.evidence.exists():
         _require_update(action, by)
         raise TransitionRefused(NO_EVIDENCE)
-    return run_transition(action, "submit_evidence", by=by, refused=NOT_IN_PROGRESS,
-                          forbidden=NOT_PERMITTED_UPDATE, comment=note)
+    return run_transition(
+        action,
+        "submit_evidence",
+        by=by,
+        refused=NOT_IN_PROGRESS,
+        forbidden=NOT_PERMITTED_UPDATE,
+        comment=note,
+    )
 
 
 # -- the Learning and Improvement group's review --------------------------------------
 @transaction.atomic
 def action_accept_evidence(*, action: Action, by: Any, note: str = "") -> Action:
-    return run_transition(action, "accept", by=by, refused=NOT_SUBMITTED,
-                          forbidden=NOT_PERMITTED_REVIEW, comment=note)
+    return run_transition(
+        action, "accept", by=by, refused=NOT_SUBMITTED, forbidden=NOT_PERMITTED_REVIEW, comment=note
+    )
 
 
 @transaction.atomic
 def action_return_evidence(*, action: Action, by: Any, reason: str) -> Action:
     if not reason.strip():
         raise ValidationError({"reason": RETURN_NEEDS_REASON})
-    return run_transition(action, "return_evidence", by=by, refused=NOT_SUBMITTED,
-                          forbidden=NOT_PERMITTED_REVIEW, comment=reason.strip())
+    return run_transition(
+        action,
+        "return_evidence",
+        by=by,
+        refused=NOT_SUBMITTED,
+        forbidden=NOT_PERMITTED_REVIEW,
+        comment=reason.strip(),
+    )
 
 
 # -- the agency lead's sign-off -------------------------------------------------------
 @transaction.atomic
 def action_sign_off(*, action: Action, by: Any, note: str = "") -> Action:
-    return run_transition(action, "sign_off", by=by, refused=NOT_ACCEPTED,
-                          forbidden=NOT_PERMITTED_SIGN_OFF, comment=note,
-                          check_due_on=next_check_date(timezone.localdate()))
+    return run_transition(
+        action,
+        "sign_off",
+        by=by,
+        refused=NOT_ACCEPTED,
+        forbidden=NOT_PERMITTED_SIGN_OFF,
+        comment=note,
+        check_due_on=next_check_date(timezone.localdate()),
+    )
 
 
 # -- learning checks ------------------------------------------------------------------
@@ -187,21 +237,35 @@ def action_sign_off(*, action: Action, by: Any, note: str = "") -> Action:
 def action_learning_check_fall_due(*, action: Action) -> LearningCheck:
     """Called by the flow's timer (the system acts, so no permission check)."""
     due_on = action.learning_check_due_on or timezone.localdate()
-    run_transition(action, "learning_check_fall_due", by=None, refused=NO_CHECK_DUE,
-                   check_permission=False, comment="Learning check fell due")
+    run_transition(
+        action,
+        "learning_check_fall_due",
+        by=None,
+        refused=NO_CHECK_DUE,
+        check_permission=False,
+        comment="Learning check fell due",
+    )
     check = LearningCheck.objects.create(action=action, due_on=due_on)
-    notify(recipients=[action.lead, *_designated_leads({action.agency_id}).get(
-               action.agency_id, []), *_li_group()],
-           subject=f"Learning check due: {action}",
-           body=(f"The six-month learning check on {action} ({action.description[:200]}) is "
-                 f"due. Record how impact was tested and whether the learning is embedded."),
-           dedupe_key=f"learning-check-{check.pk}")
+    notify(
+        recipients=[
+            action.lead,
+            *_designated_leads({action.agency_id}).get(action.agency_id, []),
+            *_li_group(),
+        ],
+        subject=f"Learning check due: {action}",
+        body=(
+            f"The six-month learning check on {action} ({action.description[:200]}) is "
+            f"due. Record how impact was tested and whether the learning is embedded."
+        ),
+        dedupe_key=f"learning-check-{check.pk}",
+    )
     return check
 
 
 @transaction.atomic
-def action_record_learning_check(*, action: Action, by: Any, method: str, evidence: str,
-                                 verdict: str) -> LearningCheck:
+def action_record_learning_check(
+    *, action: Action, by: Any, method: str, evidence: str, verdict: str
+) -> LearningCheck:
     if not by.has_perm("actions.run_learning_check"):
         raise TransitionForbidden(NOT_PERMITTED_CHECK)
     if action.state != S.LEARNING_CHECK_DUE:
@@ -212,8 +276,9 @@ def action_record_learning_check(*, action: Action, by: Any, method: str, eviden
     if method not in ImpactMethod.values:
         errors["method"] = CHECK_NEEDS_METHOD
     if not evidence.strip():
-        errors["evidence"] = (EMBEDDED_NEEDS_EVIDENCE if verdict == Verdict.EMBEDDED
-                              else CHECK_NEEDS_EVIDENCE)
+        errors["evidence"] = (
+            EMBEDDED_NEEDS_EVIDENCE if verdict == Verdict.EMBEDDED else CHECK_NEEDS_EVIDENCE
+        )
     if errors:
         raise ValidationError(errors)
     check = action.learning_checks.filter(verdict="").order_by("-opened_at").first()
@@ -222,16 +287,34 @@ def action_record_learning_check(*, action: Action, by: Any, method: str, eviden
     comment = f"{ImpactMethod(method).label}: {evidence.strip()}"
     next_check_on = None
     if verdict == Verdict.EMBEDDED:
-        run_transition(action, "mark_embedded", by=by, refused=NO_CHECK_DUE,
-                       forbidden=NOT_PERMITTED_CHECK, comment=comment)
+        run_transition(
+            action,
+            "mark_embedded",
+            by=by,
+            refused=NO_CHECK_DUE,
+            forbidden=NOT_PERMITTED_CHECK,
+            comment=comment,
+        )
     elif verdict == Verdict.PARTLY:
         next_check_on = next_check_date(timezone.localdate())
-        run_transition(action, "mark_partly_embedded", by=by, refused=NO_CHECK_DUE,
-                       forbidden=NOT_PERMITTED_CHECK, comment=comment,
-                       next_check_on=next_check_on)
+        run_transition(
+            action,
+            "mark_partly_embedded",
+            by=by,
+            refused=NO_CHECK_DUE,
+            forbidden=NOT_PERMITTED_CHECK,
+            comment=comment,
+            next_check_on=next_check_on,
+        )
     else:
-        run_transition(action, "mark_not_embedded", by=by, refused=NO_CHECK_DUE,
-                       forbidden=NOT_PERMITTED_CHECK, comment=comment)
+        run_transition(
+            action,
+            "mark_not_embedded",
+            by=by,
+            refused=NO_CHECK_DUE,
+            forbidden=NOT_PERMITTED_CHECK,
+            comment=comment,
+        )
     check.method = method
     check.evidence = evidence.strip()
     check.verdict = verdict
@@ -239,10 +322,12 @@ def action_record_learning_check(*, action: Action, by: Any, method: str, eviden
     check.decided_at = timezone.now()
     check.next_check_on = next_check_on
     check.save()
-    notify(recipients=[action.lead],
-           subject=f"Learning check on {action}: {Verdict(verdict).label}",
-           body=f"The learning check on {action} found: {Verdict(verdict).label}.\n\n{comment}",
-           dedupe_key=f"learning-check-result-{check.pk}")
+    notify(
+        recipients=[action.lead],
+        subject=f"Learning check on {action}: {Verdict(verdict).label}",
+        body=f"The learning check on {action} found: {Verdict(verdict).label}.\n\n{comment}",
+        dedupe_key=f"learning-check-result-{check.pk}",
+    )
     return check
 
 
@@ -251,21 +336,34 @@ def action_record_learning_check(*, action: Action, by: Any, method: str, eviden
 def action_cancel(*, action: Action, by: Any, reason: str) -> Action:
     if not reason.strip():
         raise ValidationError({"reason": CANCEL_NEEDS_REASON})
-    return run_transition(action, "cancel", by=by, refused=ALREADY_CLOSED,
-                          forbidden=NOT_PERMITTED_CANCEL, comment=reason.strip())
+    return run_transition(
+        action,
+        "cancel",
+        by=by,
+        refused=ALREADY_CLOSED,
+        forbidden=NOT_PERMITTED_CANCEL,
+        comment=reason.strip(),
+    )
 
 
 # -- reminders (a scheduler sweep) ------------------------------------------------------
 def _li_group() -> list[Any]:
-    return list(get_user_model().objects.filter(
-        groups__permissions__codename="run_learning_check",
-        groups__permissions__content_type__app_label="actions", is_active=True).distinct())
+    return list(
+        get_user_model()
+        .objects.filter(
+            groups__permissions__codename="run_learning_check",
+            groups__permissions__content_type__app_label="actions",
+            is_active=True,
+        )
+        .distinct()
+    )
 
 
 def _designated_leads(agency_ids: set[int]) -> dict[int, list[Any]]:
     out: dict[int, list[Any]] = {}
-    for m in Membership.objects.filter(agency_id__in=agency_ids, role=Role.DESIGNATED_LEAD,
-                                       user__is_active=True).select_related("user"):
+    for m in Membership.objects.filter(
+        agency_id__in=agency_ids, role=Role.DESIGNATED_LEAD, user__is_active=True
+    ).select_related("user"):
         out.setdefault(m.agency_id, []).append(m.user)
     return out
 
@@ -276,20 +374,34 @@ def action_send_reminders(today: date) -> int:
     manager once; learning checks still due remind the lead, the designated leads and
     the L&I group once a week. Idempotent: every notification has a dedupe key."""
     partnership = Partnership.current()
-    overdue = list(Action.objects.filter(state__in=WORK_STATES, target_date__lt=today)
-                   .select_related("lead", "agency"))
+    overdue = list(
+        Action.objects.filter(state__in=WORK_STATES, target_date__lt=today).select_related(
+            "lead", "agency"
+        )
+    )
     # A check that fell due this past week already told everyone when it opened.
-    checks_due = list(Action.objects.filter(state=S.LEARNING_CHECK_DUE)
-                      .exclude(learning_checks__verdict="",
-                               learning_checks__opened_at__date__gt=today - timedelta(days=7))
-                      .select_related("lead", "agency").distinct())
+    checks_due = list(
+        Action.objects.filter(state=S.LEARNING_CHECK_DUE)
+        .exclude(
+            learning_checks__verdict="",
+            learning_checks__opened_at__date__gt=today - timedelta(days=7),
+        )
+        .select_related("lead", "agency")
+        .distinct()
+    )
     if not overdue and not checks_due:
         return 0
     leads = _designated_leads({a.agency_id for a in [*overdue, *checks_due]})
     li_group = _li_group() if checks_due else []
-    managers = list(get_user_model().objects.filter(
-        groups__permissions__codename="cancel_action",
-        groups__permissions__content_type__app_label="actions", is_active=True).distinct())
+    managers = list(
+        get_user_model()
+        .objects.filter(
+            groups__permissions__codename="cancel_action",
+            groups__permissions__content_type__app_label="actions",
+            is_active=True,
+        )
+        .distinct()
+    )
     week = today.isocalendar()
     queued = 0
     with transaction.atomic():
@@ -297,26 +409,38 @@ def action_send_reminders(today: date) -> int:
             queued += notify(
                 recipients=[action.lead, *leads.get(action.agency_id, [])],
                 subject=f"Overdue action: {action}",
-                body=(f"{action} for {action.agency} was due on {action.target_date:%d %B %Y}."
-                      f"\n\n{action.description[:500]}"),
-                dedupe_key=f"action-overdue-{action.pk}-{week.year}-W{week.week}")
+                body=(
+                    f"{action} for {action.agency} was due on {action.target_date:%d %B %Y}."
+                    f"\n\n{action.description[:500]}"
+                ),
+                dedupe_key=f"action-overdue-{action.pk}-{week.year}-W{week.week}",
+            )
             late_by = working_days_between(action.target_date, today)
-            if (late_by > partnership.overdue_escalation_working_days
-                    and action.escalated_at is None):
+            if (
+                late_by > partnership.overdue_escalation_working_days
+                and action.escalated_at is None
+            ):
                 queued += notify(
                     recipients=managers,
                     subject=f"Action overdue by {late_by} working days: {action}",
-                    body=(f"{action} for {action.agency} (lead: {action.lead.get_full_name() or action.lead}) "
-                          f"was due on {action.target_date:%d %B %Y}."),
-                    dedupe_key=f"action-escalated-{action.pk}")
+                    body=(
+                        f"{action} for {action.agency} "
+                        f"(lead: {action.lead.get_full_name() or action.lead}) "
+                        f"was due on {action.target_date:%d %B %Y}."
+                    ),
+                    dedupe_key=f"action-escalated-{action.pk}",
+                )
                 Action.objects.filter(pk=action.pk).update(escalated_at=timezone.now())
         for action in checks_due:
             queued += notify(
                 recipients=[action.lead, *leads.get(action.agency_id, []), *li_group],
                 subject=f"Learning check still due: {action}",
-                body=(f"The learning check on {action} for {action.agency} is due. Record how "
-                      f"impact was tested and whether the learning is embedded."),
-                dedupe_key=f"learning-check-due-{action.pk}-{week.year}-W{week.week}")
+                body=(
+                    f"The learning check on {action} for {action.agency} is due. Record how "
+                    f"impact was tested and whether the learning is embedded."
+                ),
+                dedupe_key=f"learning-check-due-{action.pk}-{week.year}-W{week.week}",
+            )
     return queued
 
 

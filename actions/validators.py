@@ -29,8 +29,9 @@ ALLOWED: dict[str, tuple[str, tuple[bytes, ...] | None]] = {
     ".csv": ("CSV", None),
 }
 
-FILE_TYPE_REFUSED = ("The file must be a PDF, Word, Excel, PowerPoint, OpenDocument, CSV, "
-                     "text, PNG or JPEG file")
+FILE_TYPE_REFUSED = (
+    "The file must be a PDF, Word, Excel, PowerPoint, OpenDocument, CSV, text, PNG or JPEG file"
+)
 FILE_TOO_BIG = "The file must be smaller than 10 MB"
 FILE_EMPTY = "The selected file is empty"
 FILE_CONTENT_MISMATCH = "The file's contents do not match its type: save it again as {label}"
@@ -56,8 +57,7 @@ def validate_evidence_file(file: UploadedFile) -> str:
         except UnicodeDecodeError:
             # A cut in the middle of a multi-byte character is fine; binary is not.
             if b"\x00" in head:
-                raise ValidationError(
-                    {"file": FILE_CONTENT_MISMATCH.format(label=label)}) from None
+                raise ValidationError({"file": FILE_CONTENT_MISMATCH.format(label=label)}) from None
     elif not any(head.startswith(m) for m in magics):
         raise ValidationError({"file": FILE_CONTENT_MISMATCH.format(label=label)})
     return label

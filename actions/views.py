@@ -37,29 +37,64 @@ class Step:
 
 
 STEPS: dict[str, Step] = {
-    "start": Step(forms.NoteForm, lambda a, u, d, f: services.action_start_work(
-        action=a, by=u, note=d["note"]), "Work on the action has started.", "Start work"),
-    "progress": Step(forms.ProgressForm, lambda a, u, d, f: services.action_report_progress(
-        action=a, by=u, text=d["text"]), "Progress update saved.", "Save progress update"),
-    "evidence": Step(forms.EvidenceForm, lambda a, u, d, f: services.action_add_evidence(
-        action=a, by=u, description=d["description"], file=f.get("file")),
-        "Evidence added.", "Add evidence"),
-    "submit": Step(forms.NoteForm, lambda a, u, d, f: services.action_submit_evidence(
-        action=a, by=u, note=d["note"]),
-        "Evidence submitted to the Learning and Improvement group.", "Submit for review"),
-    "accept": Step(forms.NoteForm, lambda a, u, d, f: services.action_accept_evidence(
-        action=a, by=u, note=d["note"]), "Evidence accepted.", "Accept evidence"),
-    "return": Step(forms.ReturnForm, lambda a, u, d, f: services.action_return_evidence(
-        action=a, by=u, reason=d["reason"]), "Evidence returned to the lead.", "Return evidence"),
-    "sign_off": Step(forms.NoteForm, lambda a, u, d, f: services.action_sign_off(
-        action=a, by=u, note=d["note"]), "Action signed off.", "Sign off"),
-    "learning_check": Step(forms.LearningCheckForm,
-                           lambda a, u, d, f: services.action_record_learning_check(
-                               action=a, by=u, method=d["method"], evidence=d["evidence"],
-                               verdict=d["verdict"]),
-                           "Learning check recorded.", "Record learning check"),
-    "cancel": Step(forms.CancelForm, lambda a, u, d, f: services.action_cancel(
-        action=a, by=u, reason=d["reason"]), "Action cancelled.", "Cancel action"),
+    "start": Step(
+        forms.NoteForm,
+        lambda a, u, d, f: services.action_start_work(action=a, by=u, note=d["note"]),
+        "Work on the action has started.",
+        "Start work",
+    ),
+    "progress": Step(
+        forms.ProgressForm,
+        lambda a, u, d, f: services.action_report_progress(action=a, by=u, text=d["text"]),
+        "Progress update saved.",
+        "Save progress update",
+    ),
+    "evidence": Step(
+        forms.EvidenceForm,
+        lambda a, u, d, f: services.action_add_evidence(
+            action=a, by=u, description=d["description"], file=f.get("file")
+        ),
+        "Evidence added.",
+        "Add evidence",
+    ),
+    "submit": Step(
+        forms.NoteForm,
+        lambda a, u, d, f: services.action_submit_evidence(action=a, by=u, note=d["note"]),
+        "Evidence submitted to the Learning and Improvement group.",
+        "Submit for review",
+    ),
+    "accept": Step(
+        forms.NoteForm,
+        lambda a, u, d, f: services.action_accept_evidence(action=a, by=u, note=d["note"]),
+        "Evidence accepted.",
+        "Accept evidence",
+    ),
+    "return": Step(
+        forms.ReturnForm,
+        lambda a, u, d, f: services.action_return_evidence(action=a, by=u, reason=d["reason"]),
+        "Evidence returned to the lead.",
+        "Return evidence",
+    ),
+    "sign_off": Step(
+        forms.NoteForm,
+        lambda a, u, d, f: services.action_sign_off(action=a, by=u, note=d["note"]),
+        "Action signed off.",
+        "Sign off",
+    ),
+    "learning_check": Step(
+        forms.LearningCheckForm,
+        lambda a, u, d, f: services.action_record_learning_check(
+            action=a, by=u, method=d["method"], evidence=d["evidence"], verdict=d["verdict"]
+        ),
+        "Learning check recorded.",
+        "Record learning check",
+    ),
+    "cancel": Step(
+        forms.CancelForm,
+        lambda a, u, d, f: services.action_cancel(action=a, by=u, reason=d["reason"]),
+        "Action cancelled.",
+        "Cancel action",
+    ),
 }
 
 
@@ -73,38 +108,59 @@ class TimelineEntry:
 
 def timeline(action: Action) -> list[TimelineEntry]:
     entries = [
-        TimelineEntry(log.timestamp, log.get_state_display() or log.state, log.by,
-                      log.description or "")
+        TimelineEntry(
+            log.timestamp, log.get_state_display() or log.state, log.by, log.description or ""
+        )
         for log in StateLog.objects.for_(action).select_related("by", "content_type")
     ]
-    entries += [TimelineEntry(p.at, "Progress update", p.by, p.text)
-                for p in action.progress.select_related("by")]
-    entries += [TimelineEntry(e.at, "Evidence added", e.by, e.description)
-                for e in action.evidence.select_related("by")]
-    entries.append(TimelineEntry(action.created, "Action created", action.created_by,
-                                 f"Target date {action.target_date:%-d %B %Y}"))
+    entries += [
+        TimelineEntry(p.at, "Progress update", p.by, p.text)
+        for p in action.progress.select_related("by")
+    ]
+    entries += [
+        TimelineEntry(e.at, "Evidence added", e.by, e.description)
+        for e in action.evidence.select_related("by")
+    ]
+    entries.append(
+        TimelineEntry(
+            action.created,
+            "Action created",
+            action.created_by,
+            f"Target date {action.target_date:%-d %B %Y}",
+        )
+    )
     return sorted(entries, key=lambda e: e.at, reverse=True)
 
 
-def _detail(request: HttpRequest, action: Action, bound: dict[str, Any] | None = None,
-            status: int = 200) -> HttpResponse:
+def _detail(
+    request: HttpRequest, action: Action, bound: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
     steps = available_steps(action, request.user)
     step_forms = [
-        {"name": name, "button": spec.button,
-         "form": (bound or {}).get(name) or spec.form(prefix=name)}
-        for name, spec in STEPS.items() if name in steps
+        {
+            "name": name,
+            "button": spec.button,
+            "form": (bound or {}).get(name) or spec.form(prefix=name),
+        }
+        for name, spec in STEPS.items()
+        if name in steps
     ]
-    return render(request, "actions/detail.html", {
-        "action": action,
-        "rag": action.rag(),
-        "step_forms": step_forms,
-        "error_form": next((f for f in (bound or {}).values() if f.errors), None),
-        "timeline": timeline(action),
-        "evidence": action.evidence.select_related("by"),
-        "checks": action.learning_checks.select_related("decided_by"),
-        "can_download": can_download_evidence(action, request.user),
-        "source": action.source,
-    }, status=status)
+    return render(
+        request,
+        "actions/detail.html",
+        {
+            "action": action,
+            "rag": action.rag(),
+            "step_forms": step_forms,
+            "error_form": next((f for f in (bound or {}).values() if f.errors), None),
+            "timeline": timeline(action),
+            "evidence": action.evidence.select_related("by"),
+            "checks": action.learning_checks.select_related("decided_by"),
+            "can_download": can_download_evidence(action, request.user),
+            "source": action.source,
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -143,25 +199,32 @@ def action_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
 def evidence_download(request: HttpRequest, pk: int, item: int) -> FileResponse:
     evidence = selectors.evidence_get(user=request.user, action_pk=pk, pk=item)
     if not can_download_evidence(evidence.action, request.user):
-        raise PermissionDenied("Only the agency's leads and the partnership team can download evidence.")
+        raise PermissionDenied(
+            "Only the agency's leads and the partnership team can download evidence."
+        )
     if not evidence.file:
         raise Http404("This evidence has no file")
-    return FileResponse(evidence.file.open("rb"), as_attachment=True,
-                        filename=evidence.original_name or "evidence")
+    return FileResponse(
+        evidence.file.open("rb"), as_attachment=True, filename=evidence.original_name or "evidence"
+    )
 
 
 def _filtered(request: HttpRequest) -> tuple[forms.ActionFilterForm, QuerySet[Action]]:
     from scr.selectors import review_list
 
     user = request.user
-    form = forms.ActionFilterForm(request.GET or None, agencies=visible_agencies(user),
-                                  reviews=review_list(user=user))
+    form = forms.ActionFilterForm(
+        request.GET or None, agencies=visible_agencies(user), reviews=review_list(user=user)
+    )
     filters: dict[str, Any] = {}
     if form.is_valid():
         data = form.cleaned_data
-        filters = {"agency": data["agency"].pk if data["agency"] else None,
-                   "review": data["review"], "state": data["state"] or None,
-                   "rag": data["rag"] or None}
+        filters = {
+            "agency": data["agency"].pk if data["agency"] else None,
+            "review": data["review"],
+            "state": data["state"] or None,
+            "rag": data["rag"] or None,
+        }
     return form, selectors.action_list(user=user, **filters)
 
 
@@ -171,33 +234,57 @@ def action_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "actions/list.html", {
-        "form": form, "page": page, "today": timezone.localdate(), "query": query.urlencode(),
-        "title": "Actions", "can_manage": request.user.has_perm("actions.manage_plan"),
-    })
+    return render(
+        request,
+        "actions/list.html",
+        {
+            "form": form,
+            "page": page,
+            "today": timezone.localdate(),
+            "query": query.urlencode(),
+            "title": "Actions",
+            "can_manage": request.user.has_perm("actions.manage_plan"),
+        },
+    )
 
 
 @login_required
 def my_actions(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.my_actions(user=request.user), PAGE_SIZE).get_page(
-        request.GET.get("page"))
-    return render(request, "actions/simple_list.html", {
-        "page": page, "title": "My actions",
-        "intro": "Actions you lead, and your agency's actions you can sign off.",
-        "empty": "You have no open actions."})
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "actions/simple_list.html",
+        {
+            "page": page,
+            "title": "My actions",
+            "intro": "Actions you lead, and your agency's actions you can sign off.",
+            "empty": "You have no open actions.",
+        },
+    )
 
 
 @login_required
 def li_queue(request: HttpRequest) -> HttpResponse:
-    if not (request.user.has_perm("actions.review_evidence")
-            or request.user.has_perm("actions.run_learning_check")):
+    if not (
+        request.user.has_perm("actions.review_evidence")
+        or request.user.has_perm("actions.run_learning_check")
+    ):
         raise PermissionDenied("This queue is for the Learning and Improvement group.")
     page = Paginator(selectors.li_queue(user=request.user), PAGE_SIZE).get_page(
-        request.GET.get("page"))
-    return render(request, "actions/simple_list.html", {
-        "page": page, "title": "Learning and Improvement queue",
-        "intro": "Evidence waiting for review and learning checks that have fallen due.",
-        "empty": "Nothing is waiting for the group."})
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "actions/simple_list.html",
+        {
+            "page": page,
+            "title": "Learning and Improvement queue",
+            "intro": "Evidence waiting for review and learning checks that have fallen due.",
+            "empty": "Nothing is waiting for the group.",
+        },
+    )
 
 
 @login_required
@@ -220,19 +307,31 @@ def action_create(request: HttpRequest) -> HttpResponse:
             d = form.cleaned_data
             try:
                 action = services.action_create(
-                    source=recommendation, agency=d["agency"], lead=d["lead"],
-                    description=d["description"], target_date=d["target_date"],
-                    by=request.user, reference=d["reference"])
+                    source=recommendation,
+                    agency=d["agency"],
+                    lead=d["lead"],
+                    description=d["description"],
+                    target_date=d["target_date"],
+                    by=request.user,
+                    reference=d["reference"],
+                )
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, errors)
             else:
-                messages.success(request, f"{action} created and assigned to "
-                                          f"{action.lead.get_full_name() or action.lead}.")
+                messages.success(
+                    request,
+                    f"{action} created and assigned to "
+                    f"{action.lead.get_full_name() or action.lead}.",
+                )
                 return redirect(action)
         status = 400
-    return render(request, "actions/form.html", {"form": form, "recommendation": recommendation},
-                  status=status)
+    return render(
+        request,
+        "actions/form.html",
+        {"form": form, "recommendation": recommendation},
+        status=status,
+    )
 
 
 @login_required
@@ -252,7 +351,8 @@ def action_export(request: HttpRequest, fmt: str) -> HttpResponse:
         return response
     response = HttpResponse(
         exporting.write_xlsx(rows),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
     response["Content-Disposition"] = f'attachment; filename="action-plan-{stamp}.xlsx"'
     return response
 
@@ -276,8 +376,7 @@ def action_import(request: HttpRequest) -> HttpResponse:
             data = upload.read(importing.MAX_BYTES + 1)
             filename = upload.name or ""
             if request.POST.get("confirm") == "1":
-                result = importing.import_plan(file=data, filename=filename,
-                                               by=request.user)
+                result = importing.import_plan(file=data, filename=filename, by=request.user)
             else:
                 result = importing.dry_run(file=data, filename=filename, by=request.user)
             context["result"] = result

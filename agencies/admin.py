@@ -28,7 +28,9 @@ class GrantInline(admin.TabularInline):
     fields = ("content_object", "permission")
     readonly_fields = ("content_object", "permission")
     verbose_name = "permission granted from memberships"
-    verbose_name_plural = "permissions granted from memberships (change the memberships to change these)"
+    verbose_name_plural = (
+        "permissions granted from memberships (change the memberships to change these)"
+    )
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -29,9 +29,9 @@ def sync_user_grants(*, user: Any) -> None:
     """Make the user's object permissions on agencies match their memberships."""
     perms = _agency_permissions()
     wanted: set[tuple[int, int]] = set()
-    for agency_id, role in Membership.objects.filter(
-        user=user, agency__is_active=True
-    ).values_list("agency_id", "role"):
+    for agency_id, role in Membership.objects.filter(user=user, agency__is_active=True).values_list(
+        "agency_id", "role"
+    ):
         for codename in AGENCY_ROLE_PERMISSIONS.get(role, set()):
             wanted.add((agency_id, perms[codename].pk))
 
@@ -44,7 +44,9 @@ def sync_user_grants(*, user: Any) -> None:
         AgencyUserObjectPermission.objects.filter(pk__in=stale).delete()
     AgencyUserObjectPermission.objects.bulk_create(
         [
-            AgencyUserObjectPermission(user=user, content_object_id=agency_id, permission_id=perm_id)
+            AgencyUserObjectPermission(
+                user=user, content_object_id=agency_id, permission_id=perm_id
+            )
             for agency_id, perm_id in wanted
             if (agency_id, perm_id) not in existing
         ]

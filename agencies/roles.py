@@ -8,15 +8,28 @@ from agencies.models import Role
 AGENCY_ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.PRACTITIONER: {"view_agency_records", "raise_challenge", "respond_to_challenge"},
     Role.MANAGER: {
-        "view_agency_records", "raise_challenge", "respond_to_challenge", "manage_agency_tasks",
+        "view_agency_records",
+        "raise_challenge",
+        "respond_to_challenge",
+        "manage_agency_tasks",
     },
     Role.DESIGNATED_LEAD: {
-        "view_agency_records", "raise_challenge", "respond_to_challenge",
-        "manage_agency_tasks", "receive_reminders", "download_evidence",
+        "view_agency_records",
+        "raise_challenge",
+        "respond_to_challenge",
+        "manage_agency_tasks",
+        "receive_reminders",
+        "download_evidence",
     },
     Role.AGENCY_LEAD: {
-        "view_agency_records", "update_action", "sign_off_action", "download_evidence",
-        "manage_agency_tasks", "receive_reminders", "raise_challenge", "respond_to_challenge",
+        "view_agency_records",
+        "update_action",
+        "sign_off_action",
+        "download_evidence",
+        "manage_agency_tasks",
+        "receive_reminders",
+        "raise_challenge",
+        "respond_to_challenge",
     },
     Role.AUDITOR: {"view_agency_records", "complete_audit_form"},
 }
@@ -37,19 +50,26 @@ class PartnershipRole:
 
 PARTNERSHIP_ROLE_PERMISSIONS: dict[str, set[str]] = {
     PartnershipRole.CHAIR: {
-        "agencies.view_agency_records", "agencies.download_evidence",
+        "agencies.view_agency_records",
+        "agencies.download_evidence",
     },
     PartnershipRole.PARTNERSHIP_MANAGER: {
-        "agencies.view_agency_records", "agencies.download_evidence",
+        "agencies.view_agency_records",
+        "agencies.download_evidence",
         "agencies.manage_agency_tasks",
-        "actions.cancel_action", "actions.manage_plan", "scr.manage_review",
+        "actions.cancel_action",
+        "actions.manage_plan",
+        "scr.manage_review",
     },
     PartnershipRole.LEARNING_AND_IMPROVEMENT: {
-        "agencies.view_agency_records", "agencies.download_evidence",
-        "actions.review_evidence", "actions.run_learning_check",
+        "agencies.view_agency_records",
+        "agencies.download_evidence",
+        "actions.review_evidence",
+        "actions.run_learning_check",
     },
     PartnershipRole.QA_ANALYST: {
-        "agencies.view_agency_records", "agencies.download_evidence",
+        "agencies.view_agency_records",
+        "agencies.download_evidence",
     },
     PartnershipRole.BOARD_MEMBER: {"agencies.view_agency_records"},
 }

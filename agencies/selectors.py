@@ -33,11 +33,15 @@ def agencies_for(user: Any, perm: str) -> QuerySet[Agency]:
     if user.is_superuser or has_partnership_wide(user, codename):
         return Agency.objects.all()
     user_grant = AgencyUserObjectPermission.objects.filter(
-        content_object=OuterRef("pk"), user=user, permission__codename=codename,
+        content_object=OuterRef("pk"),
+        user=user,
+        permission__codename=codename,
         permission__content_type__app_label="agencies",
     )
     group_grant = AgencyGroupObjectPermission.objects.filter(
-        content_object=OuterRef("pk"), group__user=user, permission__codename=codename,
+        content_object=OuterRef("pk"),
+        group__user=user,
+        permission__codename=codename,
         permission__content_type__app_label="agencies",
     )
     return Agency.objects.filter(Exists(user_grant) | Exists(group_grant))

@@ -11,8 +11,13 @@ handler500 = "core.views.error_500"
 
 urlpatterns = [
     path("", workflow_views.home, name="home"),
-    path("sign-in/", auth_views.LoginView.as_view(redirect_authenticated_user=True,
-                                                   authentication_form=SignInForm), name="login"),
+    path(
+        "sign-in/",
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=SignInForm
+        ),
+        name="login",
+    ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("agencies/", include("agencies.urls")),
     path("tasks/", include("workflows.urls")),

@@ -11,8 +11,15 @@ from django_fsm_log.models import StateLog
 class StateLogAdmin(admin.ModelAdmin):
     """The governance record: readable by administrators, never editable or deletable."""
 
-    list_display = ["timestamp", "content_type", "object_id", "transition", "source_state",
-                    "state", "by"]
+    list_display = [
+        "timestamp",
+        "content_type",
+        "object_id",
+        "transition",
+        "source_state",
+        "state",
+        "by",
+    ]
     list_filter = ["content_type", "transition"]
     list_select_related = ["content_type", "by"]
     date_hierarchy = "timestamp"

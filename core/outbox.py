@@ -28,14 +28,18 @@ def notify(*, recipients: Iterable[Any], subject: str, body: str, dedupe_key: st
         if user is None or user.pk in seen or not user.is_active or not user.email:
             continue
         seen.add(user.pk)
-        rows.append(Notification(recipient=user, subject=subject[:250], body=body,
-                                 dedupe_key=dedupe_key[:200]))
+        rows.append(
+            Notification(
+                recipient=user, subject=subject[:250], body=body, dedupe_key=dedupe_key[:200]
+            )
+        )
     if not rows:
         return 0
     if dedupe_key:
         already = set(
-            Notification.objects.filter(dedupe_key=dedupe_key[:200], recipient_id__in=seen)
-            .values_list("recipient_id", flat=True)
+            Notification.objects.filter(
+                dedupe_key=dedupe_key[:200], recipient_id__in=seen
+            ).values_list("recipient_id", flat=True)
         )
         rows = [r for r in rows if r.recipient_id not in already]
     Notification.objects.bulk_create(rows, ignore_conflicts=bool(dedupe_key))
@@ -66,7 +70,8 @@ def _claim(now: Any, limit: int) -> list[Notification]:
             qs = qs.select_for_update(skip_locked=True, of=("self",))
         batch = list(qs.select_related("recipient")[:limit])
         Notification.objects.filter(pk__in=[n.pk for n in batch]).update(
-            next_attempt_at=now + LEASE)
+            next_attempt_at=now + LEASE
+        )
     return batch
 
 
@@ -78,8 +83,13 @@ def send_pending(*, limit: int = 200) -> tuple[int, int]:
     for note in _claim(now, limit):
         note.attempts += 1
         try:
-            send_mail(note.subject, note.body, settings.DEFAULT_FROM_EMAIL,
-                      [note.recipient.email], fail_silently=False)
+            send_mail(
+                note.subject,
+                note.body,
+                settings.DEFAULT_FROM_EMAIL,
+                [note.recipient.email],
+                fail_silently=False,
+            )
         except Exception as exc:  # any transport error: keep it and try later
             logger.warning("Notification %s failed: %s", note.pk, exc)
             failed += 1
@@ -93,6 +103,5 @@ def send_pending(*, limit: int = 200) -> tuple[int, int]:
             note.status = Notification.Status.SENT
             note.sent_at = now
             note.last_error = ""
-        note.save(update_fields=["attempts", "status", "sent_at", "last_error",
-                                 "next_attempt_at"])
+        note.save(update_fields=["attempts", "status", "sent_at", "last_error", "next_attempt_at"])
     return sent, failed

@@ -31,9 +31,21 @@ class ReviewSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Review
-        fields = ["id", "kind", "title", "pseudonym", "notified_on", "rapid_review_due",
-                  "published_on", "lead_agency", "lead_reviewer", "summary", "death_category",
-                  "recommendations", "factors"]
+        fields = [
+            "id",
+            "kind",
+            "title",
+            "pseudonym",
+            "notified_on",
+            "rapid_review_due",
+            "published_on",
+            "lead_agency",
+            "lead_reviewer",
+            "summary",
+            "death_category",
+            "recommendations",
+            "factors",
+        ]
 
 
 class ReviewViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -47,8 +59,9 @@ class ReviewViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         ).prefetch_related("recommendations", "factors")
 
     def perform_create(self, serializer: Any) -> None:
-        serializer.instance = services.review_create(by=self.request.user,
-                                                     **serializer.validated_data)
+        serializer.instance = services.review_create(
+            by=self.request.user, **serializer.validated_data
+        )
 
 
 class RecommendationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -56,7 +69,8 @@ class RecommendationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
 
     def get_queryset(self) -> Any:
         return Recommendation.objects.filter(
-            review__in=selectors.review_list(user=self.request.user)).order_by("review", "number")
+            review__in=selectors.review_list(user=self.request.user)
+        ).order_by("review", "number")
 
     @extend_schema(request=RecommendationSerializer, responses={201: RecommendationSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -65,7 +79,10 @@ class RecommendationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
         review = body.validated_data["review"]
         if not selectors.review_list(user=request.user).filter(pk=review.pk).exists():
             raise Http404
-        rec = services.recommendation_add(review=review, by=request.user,
-                                          number=body.validated_data["number"],
-                                          text=body.validated_data["text"])
+        rec = services.recommendation_add(
+            review=review,
+            by=request.user,
+            number=body.validated_data["number"],
+            text=body.validated_data["text"],
+        )
         return Response(RecommendationSerializer(rec).data, status=status.HTTP_201_CREATED)

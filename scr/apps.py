@@ -36,5 +36,6 @@ class ScrConfig(AppConfig):
     verbose_name = "Reviews (SCR, CSPR, rapid review, CDOP)"
 
     def ready(self) -> None:
-        post_migrate.connect(ensure_death_categories, sender=self,
-                             dispatch_uid="scr.ensure_death_categories")
+        post_migrate.connect(
+            ensure_death_categories, sender=self, dispatch_uid="scr.ensure_death_categories"
+        )

@@ -35,17 +35,23 @@ class Review(TimeStampedModel):
     kind = models.CharField(max_length=20, choices=ReviewKind.choices)
     title = models.CharField(max_length=200)
     pseudonym = models.CharField(max_length=40, validators=[pseudonym_validator])
-    notified_on = models.DateField(
-        "notified to the national panel", null=True, blank=True)
+    notified_on = models.DateField("notified to the national panel", null=True, blank=True)
     published_on = models.DateField(null=True, blank=True)
-    lead_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT,
-                                    null=True, blank=True, related_name="led_reviews")
-    lead_reviewer = models.CharField(max_length=200, blank=True,
-                                     help_text="Independent reviewer or review chair")
+    lead_agency = models.ForeignKey(
+        "agencies.Agency",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_reviews",
+    )
+    lead_reviewer = models.CharField(
+        max_length=200, blank=True, help_text="Independent reviewer or review chair"
+    )
     summary = models.TextField(blank=True)
     # CDOP learning only
-    death_category = models.ForeignKey("DeathCategory", on_delete=models.PROTECT,
-                                       null=True, blank=True)
+    death_category = models.ForeignKey(
+        "DeathCategory", on_delete=models.PROTECT, null=True, blank=True
+    )
 
     class Meta:
         ordering = ["-created"]
@@ -72,8 +78,11 @@ class Recommendation(TimeStampedModel):
 
     class Meta:
         ordering = ["review", "number"]
-        constraints = [models.UniqueConstraint(fields=["review", "number"],
-                                               name="unique_recommendation_number")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "number"], name="unique_recommendation_number"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.review.pseudonym} recommendation {self.number}"

@@ -29,7 +29,8 @@ def review_list(*, user: Any, kind: str | None = None) -> QuerySet[Review]:
         has_action = Action.objects.filter(
             source_content_type=ContentType.objects.get_for_model(Recommendation),
             source_object_id__in=Recommendation.objects.filter(
-                review=OuterRef(OuterRef("pk"))).values("pk"),
+                review=OuterRef(OuterRef("pk"))
+            ).values("pk"),
             agency__in=agencies,
         )
         qs = qs.filter(Q(lead_agency__in=agencies) | Exists(has_action))
@@ -54,8 +55,13 @@ def review_actions_by_recommendation(*, user: Any, review: Review) -> list[dict[
     rows = []
     for rec in recommendations:
         rec_actions = by_rec.get(rec.pk, [])
-        rows.append({"recommendation": rec, "actions": rec_actions,
-                     "rag": Counter(a.rag() for a in rec_actions)})
+        rows.append(
+            {
+                "recommendation": rec,
+                "actions": rec_actions,
+                "rag": Counter(a.rag() for a in rec_actions),
+            }
+        )
     return rows
 
 

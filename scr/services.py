@@ -40,11 +40,17 @@ def recommendation_add(*, review: Review, by: Any, number: int, text: str) -> Re
 
 
 @transaction.atomic
-def factor_add(*, review: Review, by: Any, domain: str, description: str, influence: int,
-               learning: str = "") -> ModifiableFactor:
+def factor_add(
+    *, review: Review, by: Any, domain: str, description: str, influence: int, learning: str = ""
+) -> ModifiableFactor:
     _require(by)
-    factor = ModifiableFactor(review=review, domain=domain, description=description.strip(),
-                              influence=influence, learning=learning.strip())
+    factor = ModifiableFactor(
+        review=review,
+        domain=domain,
+        description=description.strip(),
+        influence=influence,
+        learning=learning.strip(),
+    )
     factor.full_clean()
     factor.save()
     return factor

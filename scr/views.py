@@ -25,9 +25,16 @@ def review_list(request: HttpRequest) -> HttpResponse:
     if kind not in ReviewKind.values:
         kind = None
     reviews = selectors.review_list(user=request.user, kind=kind)
-    return render(request, "scr/list.html", {
-        "reviews": reviews, "kinds": ReviewKind.choices, "kind": kind,
-        "can_manage": request.user.has_perm("scr.manage_review")})
+    return render(
+        request,
+        "scr/list.html",
+        {
+            "reviews": reviews,
+            "kinds": ReviewKind.choices,
+            "kind": kind,
+            "can_manage": request.user.has_perm("scr.manage_review"),
+        },
+    )
 
 
 @login_required
@@ -35,14 +42,20 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     review = selectors.review_get(user=request.user, pk=pk)
     rows = selectors.review_actions_by_recommendation(user=request.user, review=review)
     can_manage = request.user.has_perm("scr.manage_review")
-    return render(request, "scr/detail.html", {
-        "review": review, "rows": rows, "summary": selectors.rag_summary(rows),
-        "factors": review.factors.all(),
-        "can_manage": can_manage,
-        "can_add_action": request.user.has_perm("actions.manage_plan"),
-        "recommendation_form": RecommendationForm(prefix="rec") if can_manage else None,
-        "factor_form": FactorForm(prefix="factor") if can_manage else None,
-    })
+    return render(
+        request,
+        "scr/detail.html",
+        {
+            "review": review,
+            "rows": rows,
+            "summary": selectors.rag_summary(rows),
+            "factors": review.factors.all(),
+            "can_manage": can_manage,
+            "can_add_action": request.user.has_perm("actions.manage_plan"),
+            "recommendation_form": RecommendationForm(prefix="rec") if can_manage else None,
+            "factor_form": FactorForm(prefix="factor") if can_manage else None,
+        },
+    )
 
 
 @login_required
@@ -62,8 +75,9 @@ def review_create(request: HttpRequest) -> HttpResponse:
     return render(request, "scr/form.html", {"form": form}, status=status)
 
 
-def _sub_form(request: HttpRequest, pk: int, form_class: Any, prefix: str, service: Any,
-              success: str) -> HttpResponse:
+def _sub_form(
+    request: HttpRequest, pk: int, form_class: Any, prefix: str, service: Any, success: str
+) -> HttpResponse:
     review = selectors.review_get(user=request.user, pk=pk)
     if not request.user.has_perm("scr.manage_review"):
         raise PermissionDenied(services.NOT_PERMITTED)
@@ -79,17 +93,23 @@ def _sub_form(request: HttpRequest, pk: int, form_class: Any, prefix: str, servi
             messages.success(request, success)
             return redirect(review)
     status = 400 if form.errors else 200
-    return render(request, "scr/sub_form.html", {"form": form, "review": review,
-                                                 "prefix": prefix}, status=status)
+    return render(
+        request,
+        "scr/sub_form.html",
+        {"form": form, "review": review, "prefix": prefix},
+        status=status,
+    )
 
 
 @login_required
 def recommendation_add(request: HttpRequest, pk: int) -> HttpResponse:
-    return _sub_form(request, pk, RecommendationForm, "rec", services.recommendation_add,
-                     "Recommendation added.")
+    return _sub_form(
+        request, pk, RecommendationForm, "rec", services.recommendation_add, "Recommendation added."
+    )
 
 
 @login_required
 def factor_add(request: HttpRequest, pk: int) -> HttpResponse:
-    return _sub_form(request, pk, FactorForm, "factor", services.factor_add,
-                     "Modifiable factor recorded.")
+    return _sub_form(
+        request, pk, FactorForm, "factor", services.factor_add, "Modifiable factor recorded."
+    )

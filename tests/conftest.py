@@ -19,7 +19,9 @@ from tests.factories import PASSWORD, AgencyFactory, UserFactory, member
 
 @pytest.fixture
 def agency_a(db):
-    return AgencyFactory(name="Barnet Children's Social Care", kind=AgencyKind.CHILDRENS_SOCIAL_CARE)
+    return AgencyFactory(
+        name="Barnet Children's Social Care", kind=AgencyKind.CHILDRENS_SOCIAL_CARE
+    )
 
 
 @pytest.fixture

@@ -22,7 +22,8 @@ class TaskSerializer(serializers.ModelSerializer):
     record_url = serializers.SerializerMethodField()
     due_on = serializers.SerializerMethodField()
     owner: serializers.SlugRelatedField = serializers.SlugRelatedField(
-        slug_field="username", read_only=True)
+        slug_field="username", read_only=True
+    )
 
     class Meta:
         model = Task
@@ -88,8 +89,11 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
         body = ReassignSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         # A bad username is bad input (400 on the field), not a missing resource (404).
-        to = get_user_model().objects.filter(username=body.validated_data["username"],
-                                             is_active=True).first()
+        to = (
+            get_user_model()
+            .objects.filter(username=body.validated_data["username"], is_active=True)
+            .first()
+        )
         if to is None:
             raise serializers.ValidationError({"username": [REASSIGN_NO_SUCH_USER]})
         if not services.can_pick_up(to, task):

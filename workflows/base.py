@@ -65,8 +65,7 @@ class RecordFlow(flow.Flow):
         if due is not None:
             due_on = due(activation.process.artifact)
             if due_on is not None:
-                TaskDue.objects.update_or_create(task=activation.task,
-                                                 defaults={"due_on": due_on})
+                TaskDue.objects.update_or_create(task=activation.task, defaults={"due_on": due_on})
 
 
 def flow_for(model: type[models.Model]) -> type[RecordFlow] | None:
@@ -106,8 +105,9 @@ def open_tasks(record: models.Model) -> models.QuerySet[Task]:
     process = process_for(record)
     if process is None:
         return Task.objects.none()
-    return Task.objects.filter(process=process, status__in=OPEN_TASK_STATUSES,
-                               flow_task_type="HUMAN")
+    return Task.objects.filter(
+        process=process, status__in=OPEN_TASK_STATUSES, flow_task_type="HUMAN"
+    )
 
 
 def complete_task(task: Task, by: Any) -> None:
@@ -124,8 +124,9 @@ def complete_task(task: Task, by: Any) -> None:
 
 
 @receiver(record_transitioned, dispatch_uid="workflows.advance_flow")
-def advance_flow(sender: type[models.Model], instance: models.Model, target: str,
-                 by: Any, **kwargs: Any) -> None:
+def advance_flow(
+    sender: type[models.Model], instance: models.Model, target: str, by: Any, **kwargs: Any
+) -> None:
     flow_class = flow_for(sender)
     if flow_class is None:
         return
@@ -135,8 +136,9 @@ def advance_flow(sender: type[models.Model], instance: models.Model, target: str
     if target in flow_class.cancel_states:
         flow_class.instance.cancel(process)
         return
-    for task in Task.objects.filter(process=process, status__in=OPEN_TASK_STATUSES,
-                                    flow_task_type="HUMAN"):
+    for task in Task.objects.filter(
+        process=process, status__in=OPEN_TASK_STATUSES, flow_task_type="HUMAN"
+    ):
         node_name = task.flow_task.name
         if target in flow_class.completed_by.get(node_name, set()):
             complete_task(task, by)

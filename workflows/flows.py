@@ -66,10 +66,11 @@ class ActionFlow(RecordFlow):
         .Case(this.work, lambda a: a.process.artifact.state in WORK_STATES)
         .Case(this.review, lambda a: a.process.artifact.state == S.EVIDENCE_SUBMITTED)
         .Case(this.sign_off, lambda a: a.process.artifact.state == S.ACCEPTED)
-        .Case(this.wait_for_check,
-              lambda a: a.process.artifact.state in (S.SIGNED_OFF, S.PARTLY_EMBEDDED))
-        .Case(this.learning_check,
-              lambda a: a.process.artifact.state == S.LEARNING_CHECK_DUE)
+        .Case(
+            this.wait_for_check,
+            lambda a: a.process.artifact.state in (S.SIGNED_OFF, S.PARTLY_EMBEDDED),
+        )
+        .Case(this.learning_check, lambda a: a.process.artifact.state == S.LEARNING_CHECK_DUE)
         .Default(this.end)
     )
 

@@ -8,8 +8,9 @@ class TaskDue(models.Model):
     """When a human task should be done by, so "overdue" is an indexed filter rather
     than a computation over every record. Written when the task is created."""
 
-    task = models.OneToOneField(Task, on_delete=models.CASCADE, primary_key=True,
-                                related_name="due")
+    task = models.OneToOneField(
+        Task, on_delete=models.CASCADE, primary_key=True, related_name="due"
+    )
     due_on = models.DateField(db_index=True)
 
     def __str__(self) -> str:

@@ -47,8 +47,10 @@ class PassResult:
         if not self.ran:
             return "skipped: another scheduler holds the lock"
         sweeps = ", ".join(f"{k}={v}" for k, v in self.sweeps.items()) or "none"
-        return (f"{self.timers_fired} timer(s) fired; sweeps: {sweeps}; "
-                f"{self.sent} notification(s) sent, {self.failed} failed")
+        return (
+            f"{self.timers_fired} timer(s) fired; sweeps: {sweeps}; "
+            f"{self.sent} notification(s) sent, {self.failed} failed"
+        )
 
 
 @contextmanager

@@ -61,8 +61,7 @@ def _permission_q(user: Any) -> Q:
         if user.has_perm(perm):  # partnership-wide (group) or superuser
             q |= Q(owner_permission=perm)
         elif app_label == "agencies" and grants.get(codename):
-            q |= Q(owner_permission=perm,
-                   owner_permission_obj_pk__in=sorted(grants[codename]))
+            q |= Q(owner_permission=perm, owner_permission_obj_pk__in=sorted(grants[codename]))
     return q
 
 
@@ -89,7 +88,9 @@ def task_queue(*, user: Any) -> QuerySet[Task]:
     """Unclaimed tasks the user may pick up."""
     return _with_rows(
         Task.objects.filter(
-            _permission_q(user), status__in=QUEUE_STATUSES, owner__isnull=True,
+            _permission_q(user),
+            status__in=QUEUE_STATUSES,
+            owner__isnull=True,
             flow_task_type="HUMAN",
         )
     ).order_by("due__due_on", "created")

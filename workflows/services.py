@@ -96,7 +96,11 @@ def eligible_assignees(task: Task) -> list[Any]:
 
     if not task.owner_permission or not task.owner_permission_obj_pk:
         return []
-    users = get_user_model().objects.filter(
-        is_active=True, memberships__agency_id=int(task.owner_permission_obj_pk)
-    ).exclude(pk=task.owner_id or 0).distinct().order_by("first_name", "last_name", "username")
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True, memberships__agency_id=int(task.owner_permission_obj_pk))
+        .exclude(pk=task.owner_id or 0)
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
     return [u for u in users if can_pick_up(u, task)]

@@ -29,11 +29,15 @@ def _page(request: HttpRequest, qs: Any, param: str) -> Any:
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
-    return render(request, "workflows/home.html", {
-        "inbox": _page(request, selectors.task_inbox(user=user), "inbox"),
-        "queue": _page(request, selectors.task_queue(user=user), "queue"),
-        "overdue": _page(request, selectors.task_overdue(user=user), "overdue"),
-    })
+    return render(
+        request,
+        "workflows/home.html",
+        {
+            "inbox": _page(request, selectors.task_inbox(user=user), "inbox"),
+            "queue": _page(request, selectors.task_queue(user=user), "queue"),
+            "overdue": _page(request, selectors.task_overdue(user=user), "overdue"),
+        },
+    )
 
 
 def _task_for(request: HttpRequest, pk: int) -> Task:
@@ -73,8 +77,11 @@ def _back(request: HttpRequest) -> HttpResponse:
 @require_POST
 def task_claim(request: HttpRequest, pk: int) -> HttpResponse:
     task = _task_for(request, pk)
-    _run(request, lambda: services.task_claim(task=task, by=request.user),
-         f"You have picked up “{task.title}”.")
+    _run(
+        request,
+        lambda: services.task_claim(task=task, by=request.user),
+        f"You have picked up “{task.title}”.",
+    )
     return _back(request)
 
 
@@ -82,24 +89,28 @@ def task_claim(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def task_release(request: HttpRequest, pk: int) -> HttpResponse:
     task = _task_for(request, pk)
-    _run(request, lambda: services.task_release(task=task, by=request.user),
-         f"“{task.title}” is back in the queue.")
+    _run(
+        request,
+        lambda: services.task_release(task=task, by=request.user),
+        f"“{task.title}” is back in the queue.",
+    )
     return _back(request)
 
 
 class ReassignForm(forms.Form):
-    assignee = forms.TypedChoiceField(label="Who should take this task?", coerce=int,
-                                      widget=forms.RadioSelect,
-                                      error_messages={"required": "Choose who should take this task"})
+    assignee = forms.TypedChoiceField(
+        label="Who should take this task?",
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose who should take this task"},
+    )
 
     def __init__(self, *args: Any, people: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.people = {p.pk: p for p in people}
         field = self.fields["assignee"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = [
-            (p.pk, p.get_full_name() or p.username) for p in people
-        ]
+        field.choices = [(p.pk, p.get_full_name() or p.username) for p in people]
 
 
 @login_required
@@ -120,9 +131,14 @@ def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
             except TransitionRefused as exc:
                 form.add_error(None, exc.message)
             else:
-                messages.success(request, f"“{task.title}” is now with "
-                                          f"{to.get_full_name() or to.username}.")
+                messages.success(
+                    request, f"“{task.title}” is now with {to.get_full_name() or to.username}."
+                )
                 return redirect("home")
         status = 400 if form.errors else 200
-    return render(request, "workflows/reassign.html",
-                  {"task": task, "form": form, "record_url": record_url(task)}, status=status)
+    return render(
+        request,
+        "workflows/reassign.html",
+        {"task": task, "form": form, "record_url": record_url(task)},
+        status=status,
+    )

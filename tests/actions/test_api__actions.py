@@ -26,12 +26,20 @@ def action(alice, manager, agency_a):
 def test_walk_through_the_api(action, alice, li):
     base = f"/api/v1/actions/{action.pk}/"
     assert api(alice).post(base + "start/", {}, format="json").status_code == 200
-    assert api(alice).post(base + "progress/", {"text": "Half done"}, format="json").status_code == 200
-    r = api(alice).post(base + "evidence/", {"description": "Register", "file": pdf()},
-                        format="multipart")
+    assert (
+        api(alice).post(base + "progress/", {"text": "Half done"}, format="json").status_code == 200
+    )
+    r = api(alice).post(
+        base + "evidence/", {"description": "Register", "file": pdf()}, format="multipart"
+    )
     assert r.status_code == 201 and r.json()["file_type"] == "PDF"
-    assert api(alice).post(base + "submit/", {}, format="json").json()["state"] == S.EVIDENCE_SUBMITTED
-    assert api(li).post(base + "return/", {"reason": "More"}, format="json").json()["state"] == S.RETURNED
+    assert (
+        api(alice).post(base + "submit/", {}, format="json").json()["state"] == S.EVIDENCE_SUBMITTED
+    )
+    assert (
+        api(li).post(base + "return/", {"reason": "More"}, format="json").json()["state"]
+        == S.RETURNED
+    )
 
 
 @pytest.mark.django_db
@@ -58,8 +66,12 @@ def test_error_contract(action, alice, charlie, li):
 
 @pytest.mark.django_db
 def test_create_needs_the_manager_and_valid_fields(alice, manager, agency_a):
-    body = {"agency": agency_a.pk, "lead": "alice", "description": "Audit",
-            "target_date": "2027-03-31"}
+    body = {
+        "agency": agency_a.pk,
+        "lead": "alice",
+        "description": "Audit",
+        "target_date": "2027-03-31",
+    }
     assert api(alice).post("/api/v1/actions/", body, format="json").status_code == 403
     r = api(manager).post("/api/v1/actions/", body, format="json")
     assert r.status_code == 201 and r.json()["state"] == S.ASSIGNED

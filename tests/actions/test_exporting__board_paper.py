@@ -27,8 +27,14 @@ from scr.models import Recommendation, ReviewKind
 from tests.factories.actions import make_action, make_recommendation, make_review
 
 TODAY = date(2026, 1, 15)
-INJECTIONS = ["=HYPERLINK(\"http://evil.example\",\"click\")", "+SUM(A1:A2)", "-1+2",
-              "@cmd", "\tcalc", "\r=1+1"]
+INJECTIONS = [
+    '=HYPERLINK("http://evil.example","click")',
+    "+SUM(A1:A2)",
+    "-1+2",
+    "@cmd",
+    "\tcalc",
+    "\r=1+1",
+]
 
 
 def agency_of(user):
@@ -38,42 +44,69 @@ def agency_of(user):
 @pytest.fixture
 def plan(alice, charlie, li, manager):
     """Two reviews, three recommendations, four actions in several states."""
-    scr = make_review(title="Child T serious case review", pseudonym="Child T",
-                      lead_agency=agency_of(alice))
-    cspr = make_review(title="Baby Q practice review", pseudonym="Baby Q",
-                       kind=ReviewKind.CSPR)
+    scr = make_review(
+        title="Child T serious case review", pseudonym="Child T", lead_agency=agency_of(alice)
+    )
+    cspr = make_review(title="Baby Q practice review", pseudonym="Baby Q", kind=ReviewKind.CSPR)
     rec1 = make_recommendation(scr, 1, "Improve information sharing at the front door")
     rec2 = make_recommendation(scr, 2, "Strengthen supervision of neglect cases")
     rec3 = make_recommendation(cspr, 4, "Think family in adult services")
 
-    worked = make_action(agency=agency_of(alice), lead=alice, by=manager, source=rec1,
-                         reference="1.1", description="Deliver neglect training")
+    worked = make_action(
+        agency=agency_of(alice),
+        lead=alice,
+        by=manager,
+        source=rec1,
+        reference="1.1",
+        description="Deliver neglect training",
+    )
     services.action_start_work(action=worked, by=alice)
     services.action_report_progress(action=worked, by=alice, text="Training booked")
     later = timezone.now() + timedelta(minutes=5)
-    ProgressUpdate.objects.create(action=worked, by=alice, at=later,
-                                  text="Two sessions delivered")
+    ProgressUpdate.objects.create(action=worked, by=alice, at=later, text="Two sessions delivered")
     services.action_add_evidence(action=worked, by=alice, description="Register")
     services.action_add_evidence(action=worked, by=alice, description="Attendance: 92%")
 
-    signed = make_action(agency=agency_of(alice), lead=alice, by=manager, source=rec2,
-                         reference="2.1", description="Audit supervision records")
+    signed = make_action(
+        agency=agency_of(alice),
+        lead=alice,
+        by=manager,
+        source=rec2,
+        reference="2.1",
+        description="Audit supervision records",
+    )
     services.action_start_work(action=signed, by=alice)
     services.action_add_evidence(action=signed, by=alice, description="Audit report")
     services.action_submit_evidence(action=signed, by=alice)
     services.action_accept_evidence(action=signed, by=li)
     services.action_sign_off(action=signed, by=alice)
 
-    police = make_action(agency=agency_of(charlie), lead=charlie, by=manager, source=rec3,
-                         description="=HYPERLINK(\"http://evil.example\",\"click\")",
-                         reference="4.1")
+    police = make_action(
+        agency=agency_of(charlie),
+        lead=charlie,
+        by=manager,
+        source=rec3,
+        description='=HYPERLINK("http://evil.example","click")',
+        reference="4.1",
+    )
     Action.objects.filter(pk=police.pk).update(target_date=TODAY - timedelta(days=3))
 
-    loose = make_action(agency=agency_of(charlie), lead=charlie, by=manager, source=None,
-                        description="Refresh the escalation policy")
+    loose = make_action(
+        agency=agency_of(charlie),
+        lead=charlie,
+        by=manager,
+        source=None,
+        description="Refresh the escalation policy",
+    )
     Action.objects.filter(pk=loose.pk).update(target_date=TODAY + timedelta(days=7))
-    return {"worked": worked, "signed": signed, "police": police, "loose": loose,
-            "scr": scr, "cspr": cspr}
+    return {
+        "worked": worked,
+        "signed": signed,
+        "police": police,
+        "loose": loose,
+        "scr": scr,
+        "cspr": cspr,
+    }
 
 
 def rows_by_action(rows):
@@ -139,8 +172,10 @@ def test_csv_round_trips_and_neutralises_formulas(plan):
     read = list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline="")))
     assert read[0] == COLUMNS
     assert len(read) == len(rows) + 1
-    by_action = {line[COLUMNS.index(exporting.ACTION)]: dict(zip(COLUMNS, line, strict=True))
-                 for line in read[1:]}
+    by_action = {
+        line[COLUMNS.index(exporting.ACTION)]: dict(zip(COLUMNS, line, strict=True))
+        for line in read[1:]
+    }
     worked = by_action["Deliver neglect training"]
     assert worked[exporting.RECOMMENDATION_NO] == "1"
     assert worked[exporting.EVIDENCE_ITEMS] == "2"
@@ -179,8 +214,10 @@ def test_xlsx_round_trips_with_real_dates_a_bold_frozen_header_and_a_filter(plan
         assert sheet.column_dimensions[letter].width >= 10
     assert sheet.column_dimensions["F"].width > sheet.column_dimensions["C"].width
 
-    read = [dict(zip(COLUMNS, (c.value for c in line), strict=True))
-            for line in sheet.iter_rows(min_row=2)]
+    read = [
+        dict(zip(COLUMNS, (c.value for c in line), strict=True))
+        for line in sheet.iter_rows(min_row=2)
+    ]
     by_action = {row[exporting.ACTION]: row for row in read}
     worked = by_action["Deliver neglect training"]
     assert worked[exporting.RECOMMENDATION_NO] == 1
@@ -214,13 +251,23 @@ def _add_actions(n, *, alice, charlie, manager, reviews):
     made = []
     for i in range(n):
         lead = alice if i % 2 else charlie
-        action = make_action(agency=agency_of(lead), lead=lead, by=manager,
-                             source=recs[i % len(recs)], reference=f"{i}",
-                             description=f"Action number {i}", target_in_days=i - 10)
+        action = make_action(
+            agency=agency_of(lead),
+            lead=lead,
+            by=manager,
+            source=recs[i % len(recs)],
+            reference=f"{i}",
+            description=f"Action number {i}",
+            target_in_days=i - 10,
+        )
         if i % 3 == 0:
             ProgressUpdate.objects.create(action=action, by=lead, text=f"Progress {i}")
-            ProgressUpdate.objects.create(action=action, by=lead, text=f"More progress {i}",
-                                          at=timezone.now() + timedelta(minutes=1))
+            ProgressUpdate.objects.create(
+                action=action,
+                by=lead,
+                text=f"More progress {i}",
+                at=timezone.now() + timedelta(minutes=1),
+            )
             EvidenceItem.objects.create(action=action, by=lead, description="Notes")
         made.append(action)
     return made
@@ -235,9 +282,12 @@ def _export_everything():
 
 @pytest.mark.django_db
 def test_export_costs_the_same_queries_for_5_and_50_actions(
-        alice, charlie, manager, django_assert_num_queries):
-    reviews = [make_review(), make_review(title="Baby Q practice review", pseudonym="Baby Q",
-                                          kind=ReviewKind.CSPR)]
+    alice, charlie, manager, django_assert_num_queries
+):
+    reviews = [
+        make_review(),
+        make_review(title="Baby Q practice review", pseudonym="Baby Q", kind=ReviewKind.CSPR),
+    ]
     for review in reviews:
         for number in (1, 2, 3):
             make_recommendation(review, number, f"Recommendation {number}")
@@ -258,7 +308,9 @@ def test_export_costs_the_same_queries_for_5_and_50_actions(
         rows = _export_everything()
     assert len(rows) == 50
     assert {row[exporting.REVIEW] for row in rows} == {
-        "Child T serious case review", "Baby Q practice review"}
+        "Child T serious case review",
+        "Baby Q practice review",
+    }
     progressed = [row for row in rows if row[exporting.ACTION] == "Action number 3"]
     assert progressed[0][exporting.LAST_PROGRESS] == "More progress 3"
     assert progressed[0][exporting.EVIDENCE_ITEMS] == 1

@@ -28,10 +28,12 @@ def open_task_names(action):
 def test_whole_life_with_return_timer_and_reopen(alice, charlie, li, manager):
     review = make_review(lead_agency=alice.memberships.first().agency)
     rec = make_recommendation(review)
-    action = make_action(agency=alice.memberships.first().agency, lead=alice, by=manager,
-                         source=rec)
-    other = make_action(agency=charlie.memberships.first().agency, lead=charlie, by=manager,
-                        source=rec)
+    action = make_action(
+        agency=alice.memberships.first().agency, lead=alice, by=manager, source=rec
+    )
+    other = make_action(
+        agency=charlie.memberships.first().agency, lead=charlie, by=manager, source=rec
+    )
 
     assert process_for(action) is not None
     assert open_task_names(action) == ["work"]
@@ -79,8 +81,12 @@ def test_whole_life_with_return_timer_and_reopen(alice, charlie, li, manager):
         assert run_pass().timers_fired == 0
 
         services.action_record_learning_check(
-            action=action, by=li, method="re_audit", evidence="Re-audit: 3 of 10 cases good",
-            verdict="not_embedded")
+            action=action,
+            by=li,
+            method="re_audit",
+            evidence="Re-audit: 3 of 10 cases good",
+            verdict="not_embedded",
+        )
         action.refresh_from_db()
         assert action.state == S.NOT_EMBEDDED
         assert open_task_names(action) == ["work"]
@@ -88,11 +94,22 @@ def test_whole_life_with_return_timer_and_reopen(alice, charlie, li, manager):
         services.action_start_work(action=action, by=alice)
         assert action.state == S.IN_PROGRESS
 
-    transitions = list(StateLog.objects.for_(action).order_by("timestamp", "pk")
-                       .values_list("transition", flat=True))
+    transitions = list(
+        StateLog.objects.for_(action)
+        .order_by("timestamp", "pk")
+        .values_list("transition", flat=True)
+    )
     assert transitions == [
-        "start_work", "submit_evidence", "return_evidence", "start_work", "submit_evidence",
-        "accept", "sign_off", "learning_check_fall_due", "mark_not_embedded", "start_work",
+        "start_work",
+        "submit_evidence",
+        "return_evidence",
+        "start_work",
+        "submit_evidence",
+        "accept",
+        "sign_off",
+        "learning_check_fall_due",
+        "mark_not_embedded",
+        "start_work",
     ]
     # charlie's action never moved
     other.refresh_from_db()

@@ -32,8 +32,16 @@ from tests.factories import AgencyFactory, UserFactory
 from tests.factories.actions import make_recommendation, make_review
 from workflows.base import process_for
 
-HEADER = ["Review", "Recommendation no.", "Recommendation", "Action ref", "Action", "Agency",
-          "Lead", "Target date"]
+HEADER = [
+    "Review",
+    "Recommendation no.",
+    "Recommendation",
+    "Action ref",
+    "Action",
+    "Agency",
+    "Lead",
+    "Target date",
+]
 SCR = "Child T serious case review"
 
 
@@ -74,13 +82,37 @@ def xlsx_bytes(rows, header=HEADER, title="Action plan") -> bytes:
 
 GOOD_ROWS = [
     # an existing recommendation, the lead by username, an ISO date
-    [SCR, "1", "", "1.1", "Deliver neglect training to front-door staff",
-     "Barnet Children's Social Care", "alice", "2026-03-31"],
+    [
+        SCR,
+        "1",
+        "",
+        "1.1",
+        "Deliver neglect training to front-door staff",
+        "Barnet Children's Social Care",
+        "alice",
+        "2026-03-31",
+    ],
     # a new recommendation, its text given once; the agency by short name, lead by e-mail
-    [SCR, "2", "Strengthen supervision of neglect cases", "2.1",
-     "Audit supervision records", "Met Police", "CHARLIE@example.org", "31/03/2026"],
-    [SCR, "2", "", "2.2", "Brief sergeants on neglect indicators",
-     "metropolitan police (north west bcu)", "charlie", "30 Jun 2026"],
+    [
+        SCR,
+        "2",
+        "Strengthen supervision of neglect cases",
+        "2.1",
+        "Audit supervision records",
+        "Met Police",
+        "CHARLIE@example.org",
+        "31/03/2026",
+    ],
+    [
+        SCR,
+        "2",
+        "",
+        "2.2",
+        "Brief sergeants on neglect indicators",
+        "metropolitan police (north west bcu)",
+        "charlie",
+        "30 Jun 2026",
+    ],
 ]
 
 
@@ -116,39 +148,61 @@ def test_a_good_csv_creates_every_action_with_its_flow(review, police, manager):
 
 
 def test_a_good_xlsx_with_date_cells_and_extra_columns_creates_every_action(
-        review, police, manager):
-    header = ["REVIEW", "recommendation No", "Recommendation", "Action Ref", "Notes",
-              "Action", "Agency", "Lead", "Target Date"]
+    review, police, manager
+):
+    header = [
+        "REVIEW",
+        "recommendation No",
+        "Recommendation",
+        "Action Ref",
+        "Notes",
+        "Action",
+        "Agency",
+        "Lead",
+        "Target Date",
+    ]
     rows = []
     for row in GOOD_ROWS:
-        rows.append([row[0], int(row[1]), row[2] or None, row[3], "ignored", row[4], row[5],
-                     row[6], None])
+        rows.append(
+            [row[0], int(row[1]), row[2] or None, row[3], "ignored", row[4], row[5], row[6], None]
+        )
     rows[0][-1] = datetime(2026, 3, 31)
     rows[1][-1] = date(2026, 3, 31)
     rows[2][-1] = "30 Jun 2026"
     rows.insert(1, [None] * len(header))  # a blank row in the middle is skipped
     data = xlsx_bytes(rows, header=header)
-    result = import_plan(file=SimpleUploadedFile("Plan.XLSX", data), filename="Plan.XLSX",
-                         by=manager)
+    result = import_plan(
+        file=SimpleUploadedFile("Plan.XLSX", data), filename="Plan.XLSX", by=manager
+    )
     assert_created_as_in_file(result, manager)
 
 
 def test_a_file_with_bad_rows_reports_every_problem_and_writes_nothing(
-        review, police, alice, charlie, manager):
-    closed = AgencyFactory(name="Closed Youth Service", kind=AgencyKind.YOUTH_JUSTICE,
-                           is_active=False)
+    review, police, alice, charlie, manager
+):
+    closed = AgencyFactory(
+        name="Closed Youth Service", kind=AgencyKind.YOUTH_JUSTICE, is_active=False
+    )
     rows = [
-        GOOD_ROWS[0],                                                        # row 2: fine
-        ["Child Z review", "1", "", "", "Train staff 1", "Met Police", "charlie",
-         "2026-03-31"],                                                      # row 3
+        GOOD_ROWS[0],  # row 2: fine
+        [
+            "Child Z review",
+            "1",
+            "",
+            "",
+            "Train staff 1",
+            "Met Police",
+            "charlie",
+            "2026-03-31",
+        ],  # row 3
         [SCR, "1", "", "", "Train staff 2", "Fire brigade", "charlie", "2026-03-31"],  # row 4
-        [SCR, "1", "", "", "Train staff 3", "Met Police", "alice", "2026-03-31"],      # row 5
-        [SCR, "1", "", "", "Train staff 4", "Met Police", "charlie", "31/13/2026"],    # row 6
-        [SCR, "1", "", "", "", "Met Police", "charlie", "2026-03-31"],              # row 7
-        [SCR, "7", "", "", "Train staff 5", "Met Police", "charlie", "2026-03-31"],    # row 8
-        GOOD_ROWS[0],                                                        # row 9: repeat
-        [SCR, "three", "", "", "Train staff 6", "Met Police", "nobody", ""],           # row 10
-        [SCR, "1", "", "", "Train staff 7", closed.name, "charlie", "2026-03-31"],     # row 11
+        [SCR, "1", "", "", "Train staff 3", "Met Police", "alice", "2026-03-31"],  # row 5
+        [SCR, "1", "", "", "Train staff 4", "Met Police", "charlie", "31/13/2026"],  # row 6
+        [SCR, "1", "", "", "", "Met Police", "charlie", "2026-03-31"],  # row 7
+        [SCR, "7", "", "", "Train staff 5", "Met Police", "charlie", "2026-03-31"],  # row 8
+        GOOD_ROWS[0],  # row 9: repeat
+        [SCR, "three", "", "", "Train staff 6", "Met Police", "nobody", ""],  # row 10
+        [SCR, "1", "", "", "Train staff 7", closed.name, "charlie", "2026-03-31"],  # row 11
         [SCR, "1", "", "X" * 31, "Train staff 8", "Met Police", "charlie", "2026-03-31"],  # 12
     ]
     actions_before = Action.objects.count()
@@ -160,14 +214,14 @@ def test_a_file_with_bad_rows_reports_every_problem_and_writes_nothing(
     assert set(result.problems) == {
         Problem(3, "Review", importing.REVIEW_NOT_FOUND.format(value="Child Z review")),
         Problem(4, "Agency", importing.AGENCY_NOT_FOUND.format(value="Fire brigade")),
-        Problem(5, "Lead", importing.LEAD_NOT_IN_AGENCY.format(value="alice",
-                                                               agency=police_name)),
+        Problem(5, "Lead", importing.LEAD_NOT_IN_AGENCY.format(value="alice", agency=police_name)),
         Problem(6, "Target date", importing.DATE_INVALID.format(value="31/13/2026")),
         Problem(7, "Action", importing.VALUE_REQUIRED.format(column="Action")),
         Problem(8, "Recommendation", importing.RECOMMENDATION_TEXT_NEEDED.format(number=7)),
         Problem(9, "", importing.DUPLICATE_ROW.format(first_row=2)),
-        Problem(10, "Recommendation no.",
-                importing.RECOMMENDATION_NUMBER_INVALID.format(value="three")),
+        Problem(
+            10, "Recommendation no.", importing.RECOMMENDATION_NUMBER_INVALID.format(value="three")
+        ),
         Problem(10, "Lead", importing.LEAD_NOT_FOUND.format(value="nobody")),
         Problem(10, "Target date", importing.VALUE_REQUIRED.format(column="Target date")),
         Problem(11, "Agency", importing.AGENCY_INACTIVE.format(agency=closed.name)),
@@ -183,8 +237,11 @@ def test_a_file_with_bad_rows_reports_every_problem_and_writes_nothing(
 
 def test_missing_and_repeated_columns_are_reported_on_the_header_row(review, manager):
     header = ["Review", "Recommendation no.", "Action", "Action", "Target date"]
-    result = import_plan(file=csv_file([[SCR, "1", "x", "y", "2026-03-31"]], header=header),
-                         filename="plan.csv", by=manager)
+    result = import_plan(
+        file=csv_file([[SCR, "1", "x", "y", "2026-03-31"]], header=header),
+        filename="plan.csv",
+        by=manager,
+    )
     assert result.problems == [
         Problem(1, "Action", importing.DUPLICATE_COLUMN.format(column="Action")),
         Problem(1, "Agency", importing.MISSING_COLUMN.format(column="Agency")),
@@ -195,13 +252,25 @@ def test_missing_and_repeated_columns_are_reported_on_the_header_row(review, man
 def test_new_recommendation_given_two_different_texts_is_a_problem(review, police, manager):
     rows = [
         [SCR, "5", "Think family", "", "First action", "Met Police", "charlie", "2026-03-31"],
-        [SCR, "5", "Think about families", "", "Second action", "Met Police", "charlie",
-         "2026-03-31"],
+        [
+            SCR,
+            "5",
+            "Think about families",
+            "",
+            "Second action",
+            "Met Police",
+            "charlie",
+            "2026-03-31",
+        ],
     ]
     result = dry_run(file=csv_file(rows), filename="plan.csv", by=manager)
-    assert result.problems == [Problem(3, "Recommendation",
-                                       importing.RECOMMENDATION_TEXT_CONFLICT.format(
-                                           number=5, first_row=2))]
+    assert result.problems == [
+        Problem(
+            3,
+            "Recommendation",
+            importing.RECOMMENDATION_TEXT_CONFLICT.format(number=5, first_row=2),
+        )
+    ]
 
 
 def test_dry_run_checks_everything_and_writes_nothing(review, police, manager):
@@ -215,8 +284,11 @@ def test_dry_run_checks_everything_and_writes_nothing(review, police, manager):
     assert Action.objects.count() == actions_before
     assert Recommendation.objects.count() == recommendations_before
 
-    bad = dry_run(file=csv_file([[SCR, "1", "", "", "x", "Nowhere", "charlie", "soon"]]),
-                  filename="plan.csv", by=manager)
+    bad = dry_run(
+        file=csv_file([[SCR, "1", "", "", "x", "Nowhere", "charlie", "soon"]]),
+        filename="plan.csv",
+        by=manager,
+    )
     assert {p.column for p in bad.problems} == {"Agency", "Target date"}
     assert Action.objects.count() == actions_before
 
@@ -266,16 +338,24 @@ def only_problem(result) -> str:
 
 def test_an_oversized_file_is_refused(review, manager):
     big = b"Review,Action\n" + b"x" * (2 * 1024 * 1024)
-    assert only_problem(import_plan(file=SimpleUploadedFile("plan.csv", big),
-                                    filename="plan.csv", by=manager)) == importing.FILE_TOO_BIG
+    assert (
+        only_problem(
+            import_plan(file=SimpleUploadedFile("plan.csv", big), filename="plan.csv", by=manager)
+        )
+        == importing.FILE_TOO_BIG
+    )
     # a plain file object without a size is read no further than the limit
-    assert only_problem(import_plan(file=io.BytesIO(big), filename="plan.xlsx",
-                                    by=manager)) == importing.FILE_TOO_BIG
+    assert (
+        only_problem(import_plan(file=io.BytesIO(big), filename="plan.xlsx", by=manager))
+        == importing.FILE_TOO_BIG
+    )
 
 
 def test_more_than_2000_rows_is_refused(review, police, manager):
-    rows = [[SCR, "1", "", "", f"Action {i}", "Met Police", "charlie", "2026-03-31"]
-            for i in range(2001)]
+    rows = [
+        [SCR, "1", "", "", f"Action {i}", "Met Police", "charlie", "2026-03-31"]
+        for i in range(2001)
+    ]
     before = Action.objects.count()
     result = import_plan(file=csv_file(rows), filename="plan.csv", by=manager)
     assert only_problem(result) == importing.TOO_MANY_ROWS
@@ -284,8 +364,9 @@ def test_more_than_2000_rows_is_refused(review, police, manager):
 
 @pytest.mark.parametrize("filename", ["plan.pdf", "plan.xls", "plan.ods", "plan", "plan.csv.exe"])
 def test_unknown_file_types_are_refused(manager, filename):
-    result = import_plan(file=SimpleUploadedFile(filename, b"Review\n"), filename=filename,
-                         by=manager)
+    result = import_plan(
+        file=SimpleUploadedFile(filename, b"Review\n"), filename=filename, by=manager
+    )
     assert only_problem(result) == importing.FILE_TYPE_REFUSED
 
 
@@ -303,67 +384,101 @@ def _zip_that_is_not_a_workbook() -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize(("filename", "data", "message"), [
-    ("plan.xlsx", GARBAGE, importing.BROKEN_XLSX),
-    ("plan.xlsx", b"Review,Action\nA,B\n", importing.BROKEN_XLSX),
-    ("plan.xlsx", _truncated_workbook(), importing.BROKEN_XLSX),
-    ("plan.xlsx", _zip_that_is_not_a_workbook(), importing.BROKEN_XLSX),
-    ("plan.csv", GARBAGE, importing.BROKEN_CSV),
-    ("plan.csv", _zip_that_is_not_a_workbook(), importing.BROKEN_CSV),
-    ("plan.csv", b"", importing.FILE_EMPTY),
-    ("plan.csv", b",".join(h.encode() for h in HEADER) + b"\r\n\r\n", importing.NO_ROWS),
-])
+@pytest.mark.parametrize(
+    ("filename", "data", "message"),
+    [
+        ("plan.xlsx", GARBAGE, importing.BROKEN_XLSX),
+        ("plan.xlsx", b"Review,Action\nA,B\n", importing.BROKEN_XLSX),
+        ("plan.xlsx", _truncated_workbook(), importing.BROKEN_XLSX),
+        ("plan.xlsx", _zip_that_is_not_a_workbook(), importing.BROKEN_XLSX),
+        ("plan.csv", GARBAGE, importing.BROKEN_CSV),
+        ("plan.csv", _zip_that_is_not_a_workbook(), importing.BROKEN_CSV),
+        ("plan.csv", b"", importing.FILE_EMPTY),
+        ("plan.csv", b",".join(h.encode() for h in HEADER) + b"\r\n\r\n", importing.NO_ROWS),
+    ],
+)
 def test_broken_files_give_a_clear_message(review, manager, filename, data, message):
     before = Action.objects.count()
-    result = import_plan(file=SimpleUploadedFile(filename, data), filename=filename,
-                         by=manager)
+    result = import_plan(file=SimpleUploadedFile(filename, data), filename=filename, by=manager)
     assert only_problem(result) == message
     assert result.problems[0].row is None
     assert Action.objects.count() == before
 
 
 def test_windows_csv_with_semicolons_and_curly_quotes_is_read(review, police, manager):
-    text = ";".join(HEADER) + "\r\n" + ";".join(
-        [SCR, "1", "", "1.9", "Share the \u2018think family\u2019 guide", "Met Police",
-         "charlie", "31/03/2026"]) + "\r\n"
+    text = (
+        ";".join(HEADER)
+        + "\r\n"
+        + ";".join(
+            [
+                SCR,
+                "1",
+                "",
+                "1.9",
+                "Share the \u2018think family\u2019 guide",
+                "Met Police",
+                "charlie",
+                "31/03/2026",
+            ]
+        )
+        + "\r\n"
+    )
     result = dry_run(file=text.encode("cp1252"), filename="plan.csv", by=manager)
     assert result.ok, result.problems
     assert result.rows[0].description == "Share the \u2018think family\u2019 guide"
 
 
 def test_agency_short_names_shared_by_two_agencies_are_ambiguous(review, police, manager):
-    Agency.objects.create(name="Metropolitan Police Specialist Crime", short_name="Met Police",
-                          kind=AgencyKind.POLICE)
+    Agency.objects.create(
+        name="Metropolitan Police Specialist Crime", short_name="Met Police", kind=AgencyKind.POLICE
+    )
     rows = [[SCR, "1", "", "", "x", "Met Police", "charlie", "2026-03-31"]]
     result = dry_run(file=csv_file(rows), filename="plan.csv", by=manager)
     assert result.problems == [
-        Problem(2, "Agency", importing.AGENCY_AMBIGUOUS.format(value="Met Police"))]
+        Problem(2, "Agency", importing.AGENCY_AMBIGUOUS.format(value="Met Police"))
+    ]
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("2026-03-31", date(2026, 3, 31)),
-    ("31/03/2026", date(2026, 3, 31)),
-    ("31 Mar 2026", date(2026, 3, 31)),
-    ("31 March 2026", date(2026, 3, 31)),
-    ("31st March 2026", date(2026, 3, 31)),
-    ("30 Sept 2026", date(2026, 9, 30)),
-    ("31-Mar-2026", date(2026, 3, 31)),
-    ("2026-03-31 00:00:00", date(2026, 3, 31)),
-    (datetime(2026, 3, 31, 0, 0), date(2026, 3, 31)),
-    (date(2026, 3, 31), date(2026, 3, 31)),
-    ("03/31/2026", None),
-    ("31/02/2026", None),
-    ("next spring", None),
-    (46112, None),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-03-31", date(2026, 3, 31)),
+        ("31/03/2026", date(2026, 3, 31)),
+        ("31 Mar 2026", date(2026, 3, 31)),
+        ("31 March 2026", date(2026, 3, 31)),
+        ("31st March 2026", date(2026, 3, 31)),
+        ("30 Sept 2026", date(2026, 9, 30)),
+        ("31-Mar-2026", date(2026, 3, 31)),
+        ("2026-03-31 00:00:00", date(2026, 3, 31)),
+        (datetime(2026, 3, 31, 0, 0), date(2026, 3, 31)),
+        (date(2026, 3, 31), date(2026, 3, 31)),
+        ("03/31/2026", None),
+        ("31/02/2026", None),
+        ("next spring", None),
+        (46112, None),
+    ],
+)
 def test_target_dates(text, expected):
     assert parse_date(text) == expected
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    ("3", 3), (3, 3), (3.0, 3), ("R3", 3), ("Rec 12", 12), ("3.0", 3),
-    ("3.2", None), ("0", None), ("-1", None), ("three", None), (True, None), (2.5, None),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("3", 3),
+        (3, 3),
+        (3.0, 3),
+        ("R3", 3),
+        ("Rec 12", 12),
+        ("3.0", 3),
+        ("3.2", None),
+        ("0", None),
+        ("-1", None),
+        ("three", None),
+        (True, None),
+        (2.5, None),
+    ],
+)
 def test_recommendation_numbers(value, expected):
     assert parse_recommendation_number(value) == expected
 
@@ -377,8 +492,7 @@ def test_parse_plan_accepts_bytes_and_writes_nothing(review, police):
 
 
 def test_the_quote_the_export_adds_before_a_formula_is_taken_off(review, police, manager):
-    rows = [[SCR, "1", "", "'-1", "'=Review the front door", "Met Police", "charlie",
-             "2026-03-31"]]
+    rows = [[SCR, "1", "", "'-1", "'=Review the front door", "Met Police", "charlie", "2026-03-31"]]
     result = dry_run(file=csv_file(rows), filename="plan.csv", by=manager)
     assert result.ok, result.problems
     assert result.rows[0].description == "=Review the front door"

@@ -14,10 +14,12 @@ from tests.factories.actions import make_action, make_recommendation, make_revie
 
 def seed(n, agency, lead, manager, review):
     recs = list(review.recommendations.all()) or [
-        make_recommendation(review, i + 1) for i in range(3)]
+        make_recommendation(review, i + 1) for i in range(3)
+    ]
     for i in range(n):
-        make_action(agency=agency, lead=lead, by=manager, source=recs[i % 3],
-                    target_in_days=(i % 40) - 10)
+        make_action(
+            agency=agency, lead=lead, by=manager, source=recs[i % 3], target_in_days=(i % 40) - 10
+        )
 
 
 def count(client, url):
@@ -28,9 +30,12 @@ def count(client, url):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("url_name", ["actions:list", "actions:mine", "scr:review", "actions:li-queue"])
-def test_same_queries_for_5_and_50_actions(url_name, alice, li, manager, agency_a,
-                                           django_assert_num_queries):
+@pytest.mark.parametrize(
+    "url_name", ["actions:list", "actions:mine", "scr:review", "actions:li-queue"]
+)
+def test_same_queries_for_5_and_50_actions(
+    url_name, alice, li, manager, agency_a, django_assert_num_queries
+):
     review = make_review(lead_agency=agency_a)
     user = li if url_name == "actions:li-queue" else alice
     url = reverse(url_name, args=[review.pk]) if url_name == "scr:review" else reverse(url_name)
@@ -44,21 +49,26 @@ def test_same_queries_for_5_and_50_actions(url_name, alice, li, manager, agency_
 
 
 @pytest.mark.django_db
-def test_export_rows_cost_the_same_for_5_and_50(alice, manager, agency_a, django_assert_num_queries):
+def test_export_rows_cost_the_same_for_5_and_50(
+    alice, manager, agency_a, django_assert_num_queries
+):
     from django.utils import timezone
 
     from actions.selectors import action_list
 
     review = make_review(lead_agency=agency_a)
     seed(5, agency_a, alice, manager, review)
-    exporting.export_rows(exporting.action_plan_queryset(action_list(user=alice)),
-                          timezone.localdate())  # warm caches (content types)
+    exporting.export_rows(
+        exporting.action_plan_queryset(action_list(user=alice)), timezone.localdate()
+    )  # warm caches (content types)
     with CaptureQueriesContext(connection) as ctx:
-        exporting.export_rows(exporting.action_plan_queryset(action_list(user=alice)),
-                              timezone.localdate())
+        exporting.export_rows(
+            exporting.action_plan_queryset(action_list(user=alice)), timezone.localdate()
+        )
     small = len(ctx)
     seed(45, agency_a, alice, manager, review)
     with django_assert_num_queries(small):
-        rows = exporting.export_rows(exporting.action_plan_queryset(action_list(user=alice)),
-                                     timezone.localdate())
+        rows = exporting.export_rows(
+            exporting.action_plan_queryset(action_list(user=alice)), timezone.localdate()
+        )
     assert len(rows) == 50

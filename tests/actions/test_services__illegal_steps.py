@@ -36,8 +36,9 @@ def test_sign_off_before_acceptance_is_refused(action, alice):
 def test_embedded_without_impact_evidence_is_refused(action, alice, li):
     _walk_to_check_due(action, alice, li)
     with pytest.raises(ValidationError) as exc:
-        services.action_record_learning_check(action=action, by=li, method="survey",
-                                              evidence="  ", verdict="embedded")
+        services.action_record_learning_check(
+            action=action, by=li, method="survey", evidence="  ", verdict="embedded"
+        )
     assert exc.value.message_dict["evidence"] == [services.EMBEDDED_NEEDS_EVIDENCE]
     action.refresh_from_db()
     assert action.state == S.LEARNING_CHECK_DUE
@@ -98,8 +99,12 @@ def test_cancel_needs_a_reason_and_the_manager(action, alice, manager):
 def test_partly_embedded_schedules_another_check(action, alice, li):
     _walk_to_check_due(action, alice, li)
     check = services.action_record_learning_check(
-        action=action, by=li, method="survey", evidence="60% of staff aware",
-        verdict="partly_embedded")
+        action=action,
+        by=li,
+        method="survey",
+        evidence="60% of staff aware",
+        verdict="partly_embedded",
+    )
     action.refresh_from_db()
     assert action.state == S.PARTLY_EMBEDDED
     assert check.next_check_on == action.learning_check_due_on

@@ -19,8 +19,9 @@ def subjects_for(user):
 
 @pytest.mark.django_db
 def test_overdue_reminds_lead_and_designated_lead_once_a_week(alice, ann, bob, manager, charlie):
-    action = make_action(agency=alice.memberships.first().agency, lead=alice, by=manager,
-                         target_in_days=-3)
+    action = make_action(
+        agency=alice.memberships.first().agency, lead=alice, by=manager, target_in_days=-3
+    )
     today = timezone.localdate()
     services.action_send_reminders(today)
     services.action_send_reminders(today)  # same week: nothing new
@@ -34,8 +35,9 @@ def test_overdue_reminds_lead_and_designated_lead_once_a_week(alice, ann, bob, m
 
 @pytest.mark.django_db
 def test_more_than_20_working_days_overdue_is_flagged_to_the_manager_once(alice, manager):
-    action = make_action(agency=alice.memberships.first().agency, lead=alice, by=manager,
-                         target_in_days=-40)
+    action = make_action(
+        agency=alice.memberships.first().agency, lead=alice, by=manager, target_in_days=-40
+    )
     services.action_send_reminders(timezone.localdate())
     services.action_send_reminders(timezone.localdate() + timedelta(days=7))
     flagged = [s for s in subjects_for(manager) if "working days" in s]

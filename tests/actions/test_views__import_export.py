@@ -35,14 +35,17 @@ def test_dry_run_then_import(manager, alice, agency_a):
 @pytest.mark.django_db
 def test_bad_rows_are_listed_and_nothing_is_written(manager, agency_a):
     review = make_review(lead_agency=agency_a)
-    rows = [f"{review.title},1,Share,1.1,Train,{agency_a.name},nobody,31/03/2027\n",
-            f"No such review,2,x,1.2,Audit,{agency_a.name},alice,someday\n"]
-    response = login(manager).post(reverse("actions:import"),
-                                   {"plan": plan_csv(rows), "confirm": "1"})
+    rows = [
+        f"{review.title},1,Share,1.1,Train,{agency_a.name},nobody,31/03/2027\n",
+        f"No such review,2,x,1.2,Audit,{agency_a.name},alice,someday\n",
+    ]
+    response = login(manager).post(
+        reverse("actions:import"), {"plan": plan_csv(rows), "confirm": "1"}
+    )
     assert response.status_code == 400
     assert b"nothing has been saved" in response.content
-    assert b"<td class=\"govuk-table__cell\">2</td>" in response.content
-    assert b"<td class=\"govuk-table__cell\">3</td>" in response.content
+    assert b'<td class="govuk-table__cell">2</td>' in response.content
+    assert b'<td class="govuk-table__cell">3</td>' in response.content
     assert not Action.objects.exists()
 
 

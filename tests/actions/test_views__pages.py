@@ -18,8 +18,12 @@ def review(agency_a):
 
 @pytest.fixture
 def action(alice, manager, review):
-    return make_action(agency=alice.memberships.first().agency, lead=alice, by=manager,
-                       source=make_recommendation(review))
+    return make_action(
+        agency=alice.memberships.first().agency,
+        lead=alice,
+        by=manager,
+        source=make_recommendation(review),
+    )
 
 
 def step_url(action, step):
@@ -35,8 +39,9 @@ def test_lead_walks_the_action_through_the_page(action, alice, li):
 
     assert client.post(step_url(action, "start"), {"start-note": ""}).status_code == 302
     assert client.post(step_url(action, "progress"), {"progress-text": "Booked"}).status_code == 302
-    response = client.post(step_url(action, "evidence"),
-                           {"evidence-description": "Register", "evidence-file": pdf()})
+    response = client.post(
+        step_url(action, "evidence"), {"evidence-description": "Register", "evidence-file": pdf()}
+    )
     assert response.status_code == 302
     assert client.post(step_url(action, "submit"), {}).status_code == 302
     action.refresh_from_db()
@@ -120,8 +125,9 @@ def test_bad_evidence_file_is_refused_with_a_message(action, alice):
 
     services.action_start_work(action=action, by=alice)
     fake = SimpleUploadedFile("report.pdf", b"MZ\x90\x00 not a pdf")
-    response = login(alice).post(step_url(action, "evidence"),
-                                 {"evidence-description": "x", "evidence-file": fake})
+    response = login(alice).post(
+        step_url(action, "evidence"), {"evidence-description": "x", "evidence-file": fake}
+    )
     assert response.status_code == 400
     assert b"do not match its type" in response.content
     assert not action.evidence.exists()
@@ -135,19 +141,36 @@ def test_manager_creates_an_action_for_a_recommendation(manager, alice, review, 
     assert client.get(url).status_code == 200
     bad = client.post(url, {"recommendation": rec.pk, "agency": agency_a.pk})
     assert bad.status_code == 400 and b"There is a problem" in bad.content
-    good = client.post(url, {"recommendation": rec.pk, "agency": agency_a.pk, "lead": alice.pk,
-                             "description": "Audit ten cases", "target_date_0": "31",
-                             "target_date_1": "3", "target_date_2": "2027"})
+    good = client.post(
+        url,
+        {
+            "recommendation": rec.pk,
+            "agency": agency_a.pk,
+            "lead": alice.pk,
+            "description": "Audit ten cases",
+            "target_date_0": "31",
+            "target_date_1": "3",
+            "target_date_2": "2027",
+        },
+    )
     assert good.status_code == 302
     assert rec.pk in set(
         __import__("actions.models", fromlist=["Action"]).Action.objects.values_list(
-            "source_object_id", flat=True))
+            "source_object_id", flat=True
+        )
+    )
 
 
 @pytest.mark.django_db
 def test_lists_and_queues_render(action, alice, li, manager, review):
-    for user, name in [(alice, "actions:mine"), (alice, "actions:list"), (li, "actions:li-queue"),
-                       (manager, "actions:list"), (manager, "scr:list"), (manager, "actions:import")]:
+    for user, name in [
+        (alice, "actions:mine"),
+        (alice, "actions:list"),
+        (li, "actions:li-queue"),
+        (manager, "actions:list"),
+        (manager, "scr:list"),
+        (manager, "actions:import"),
+    ]:
         assert login(user).get(reverse(name)).status_code == 200, name
     assert login(alice).get(reverse("actions:li-queue")).status_code == 403
     assert login(manager).get(review.get_absolute_url()).status_code == 200

@@ -22,8 +22,13 @@ def review(agency_a):
 
 @pytest.fixture
 def action(alice, manager, review):
-    return make_action(agency=review.lead_agency, lead=alice, by=manager,
-                       source=make_recommendation(review), reference="1.1")
+    return make_action(
+        agency=review.lead_agency,
+        lead=alice,
+        by=manager,
+        source=make_recommendation(review),
+        reference="1.1",
+    )
 
 
 def submitted(action, alice):
@@ -81,18 +86,29 @@ def test_learning_check_form(sign_in, page, alice, li, action):
     sign_in(page, li)
     check_page(page, f"/actions/{action.pk}/")
     page.get_by_role("button", name="Record learning check").click()
-    assert_error_summary(page, links_to=["id_learning_check-method_1",
-                                         "id_learning_check-evidence",
-                                         "id_learning_check-verdict_1"])
+    assert_error_summary(
+        page,
+        links_to=[
+            "id_learning_check-method_1",
+            "id_learning_check-evidence",
+            "id_learning_check-verdict_1",
+        ],
+    )
     assert_accessible(page)
     screenshot(page, "learning-check-errors")
 
 
 def test_lists_review_and_forms_are_accessible(sign_in, page, manager, li, alice, action, review):
     sign_in(page, manager)
-    for url in ["/actions/", "/actions/?rag=red", "/reviews/", f"/reviews/{review.pk}/",
-                "/actions/import/", "/reviews/new/",
-                f"/actions/new/?recommendation={action.source_object_id}"]:
+    for url in [
+        "/actions/",
+        "/actions/?rag=red",
+        "/reviews/",
+        f"/reviews/{review.pk}/",
+        "/actions/import/",
+        "/reviews/new/",
+        f"/actions/new/?recommendation={action.source_object_id}",
+    ]:
         check_page(page, url)
     page.goto("/reviews/new/")
     page.get_by_role("button", name="Add review").click()

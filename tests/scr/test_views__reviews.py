@@ -41,22 +41,41 @@ def test_names_refused(pseudonym, manager):
 @pytest.mark.django_db
 def test_manager_creates_review_recommendation_and_factor(manager):
     client = login(manager)
-    bad = client.post(reverse("scr:create"), {"kind": "cdop", "title": "x", "pseudonym": "Tom Jones"})
+    bad = client.post(
+        reverse("scr:create"), {"kind": "cdop", "title": "x", "pseudonym": "Tom Jones"}
+    )
     assert bad.status_code == 400 and b"never a name" in bad.content
     category = DeathCategory.objects.first()
-    ok = client.post(reverse("scr:create"), {"kind": "cdop", "title": "CDOP learning 2026/3",
-                                             "pseudonym": "Child K", "death_category": category.pk})
+    ok = client.post(
+        reverse("scr:create"),
+        {
+            "kind": "cdop",
+            "title": "CDOP learning 2026/3",
+            "pseudonym": "Child K",
+            "death_category": category.pk,
+        },
+    )
     assert ok.status_code == 302
     review = Review.objects.get()
-    r = client.post(reverse("scr:recommendation-add", args=[review.pk]),
-                    {"rec-number": "1", "rec-text": "Safe sleep advice at every contact"})
+    r = client.post(
+        reverse("scr:recommendation-add", args=[review.pk]),
+        {"rec-number": "1", "rec-text": "Safe sleep advice at every contact"},
+    )
     assert r.status_code == 302
-    dup = client.post(reverse("scr:recommendation-add", args=[review.pk]),
-                      {"rec-number": "1", "rec-text": "again"})
+    dup = client.post(
+        reverse("scr:recommendation-add", args=[review.pk]),
+        {"rec-number": "1", "rec-text": "again"},
+    )
     assert dup.status_code == 400 and services.DUPLICATE_NUMBER.encode() in dup.content
-    f = client.post(reverse("scr:factor-add", args=[review.pk]),
-                    {"factor-domain": "family", "factor-description": "Co-sleeping after alcohol",
-                     "factor-influence": "2", "factor-learning": "Repeat advice"})
+    f = client.post(
+        reverse("scr:factor-add", args=[review.pk]),
+        {
+            "factor-domain": "family",
+            "factor-description": "Co-sleeping after alcohol",
+            "factor-influence": "2",
+            "factor-learning": "Repeat advice",
+        },
+    )
     assert f.status_code == 302
     page = client.get(review.get_absolute_url())
     assert b"Modifiable" in page.content and b"Co-sleeping" in page.content
@@ -67,18 +86,27 @@ def test_manager_creates_review_recommendation_and_factor(manager):
 def test_only_the_manager_may_create(alice, agency_a):
     assert login(alice).get(reverse("scr:create")).status_code == 403
     review = make_review(lead_agency=agency_a)
-    assert login(alice).post(reverse("scr:recommendation-add", args=[review.pk]),
-                             {"rec-number": "1", "rec-text": "x"}).status_code == 403
+    assert (
+        login(alice)
+        .post(
+            reverse("scr:recommendation-add", args=[review.pk]),
+            {"rec-number": "1", "rec-text": "x"},
+        )
+        .status_code
+        == 403
+    )
 
 
 @pytest.mark.django_db
 def test_review_shows_only_the_users_agency_actions(alice, charlie, manager, agency_a, agency_b):
     review = make_review(lead_agency=agency_a)
     rec = make_recommendation(review)
-    mine = make_action(agency=agency_a, lead=alice, by=manager, source=rec,
-                       description="CSC action")
-    theirs = make_action(agency=agency_b, lead=charlie, by=manager, source=rec,
-                         description="Police action")
+    mine = make_action(
+        agency=agency_a, lead=alice, by=manager, source=rec, description="CSC action"
+    )
+    theirs = make_action(
+        agency=agency_b, lead=charlie, by=manager, source=rec, description="Police action"
+    )
     page = login(charlie).get(review.get_absolute_url())  # charlie sees it via his action
     assert page.status_code == 200
     assert theirs.description.encode() in page.content
