@@ -11,45 +11,10 @@ import pytest
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
-from agencies.models import Role
-from tests.factories import PASSWORD, member
-from tests.factories.actions import make_action
+from tests.factories import PASSWORD
 from workflows import services
-from workflows.base import open_tasks
 
 API = "/api/v1/tasks/"
-
-
-@pytest.fixture
-def action_a(alice, agency_a, manager):
-    return make_action(agency=agency_a, lead=alice, by=manager)
-
-
-@pytest.fixture
-def action_b(charlie, agency_b, manager):
-    return make_action(agency=agency_b, lead=charlie, by=manager)
-
-
-@pytest.fixture
-def task_a(action_a):
-    return open_tasks(action_a).get()
-
-
-@pytest.fixture
-def task_b(action_b):
-    return open_tasks(action_b).get()
-
-
-@pytest.fixture
-def alex(agency_a):
-    """A second agency lead of agency A."""
-    return member(agency_a, Role.AGENCY_LEAD, "alex")
-
-
-@pytest.fixture
-def mo(agency_a):
-    """A manager of agency A: may reassign its tasks, may not do its actions' work."""
-    return member(agency_a, Role.MANAGER, "mo")
 
 
 def post(client: Client, task, step: str, data: dict | None = None):

@@ -10,39 +10,8 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from actions import services as action_services
-from agencies.models import Role
 from core.transitions import TransitionRefused
-from tests.factories import member
-from tests.factories.actions import make_action
 from workflows import services
-from workflows.base import open_tasks
-
-
-@pytest.fixture
-def action_a(alice, agency_a, manager):
-    return make_action(agency=agency_a, lead=alice, by=manager)
-
-
-@pytest.fixture
-def task_a(action_a):
-    return open_tasks(action_a).get()
-
-
-@pytest.fixture
-def alex(agency_a):
-    return member(agency_a, Role.AGENCY_LEAD, "alex")
-
-
-@pytest.fixture
-def mo(agency_a):
-    """A manager of agency A."""
-    return member(agency_a, Role.MANAGER, "mo")
-
-
-@pytest.fixture
-def mike(agency_b):
-    """A manager of agency B."""
-    return member(agency_b, Role.MANAGER, "mike")
 
 
 def url(task, step: str = "") -> str:

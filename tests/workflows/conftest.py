@@ -1,0 +1,49 @@
+"""Fixtures shared by the task page and task API tests: one action (and its open work
+task) per agency, a second lead and a manager of agency A, a manager of agency B."""
+
+from __future__ import annotations
+
+import pytest
+
+from agencies.models import Role
+from tests.factories import member
+from tests.factories.actions import make_action
+from workflows.base import open_tasks
+
+
+@pytest.fixture
+def action_a(alice, agency_a, manager):
+    return make_action(agency=agency_a, lead=alice, by=manager)
+
+
+@pytest.fixture
+def action_b(charlie, agency_b, manager):
+    return make_action(agency=agency_b, lead=charlie, by=manager)
+
+
+@pytest.fixture
+def task_a(action_a):
+    return open_tasks(action_a).get()
+
+
+@pytest.fixture
+def task_b(action_b):
+    return open_tasks(action_b).get()
+
+
+@pytest.fixture
+def alex(agency_a):
+    """A second agency lead of agency A."""
+    return member(agency_a, Role.AGENCY_LEAD, "alex")
+
+
+@pytest.fixture
+def mo(agency_a):
+    """A manager of agency A: may reassign its tasks, may not do its actions' work."""
+    return member(agency_a, Role.MANAGER, "mo")
+
+
+@pytest.fixture
+def mike(agency_b):
+    """A manager of agency B."""
+    return member(agency_b, Role.MANAGER, "mike")
