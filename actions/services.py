@@ -113,22 +113,6 @@ def action_create(
     return action
 
 
-@transaction.atomic
-def action_update_details(
-    *, action: Action, by: Any, lead: Any, target_date: date, description: str
-) -> Action:
-    if not by.has_perm("actions.manage_plan"):
-        raise TransitionForbidden(NOT_PERMITTED_CREATE)
-    if not action.is_open:
-        raise TransitionRefused(CANCELLED_NO_CHANGES)
-    _check_lead(action.agency, lead)
-    Action.objects.filter(pk=action.pk).update(
-        lead=lead, target_date=target_date, description=description.strip(), modified=timezone.now()
-    )
-    action.refresh_from_db()
-    return action
-
-
 # -- the lead's work ---------------------------------------------------------------
 def _require_update(action: Action, by: Any) -> None:
     if not user_can(by, "update_action", action.agency_id):
