@@ -225,12 +225,6 @@ def write_csv(rows: Iterable[dict[str, Any]], fileobj: IO[str] | Any, *, bom: bo
     writer.writerows(_csv_lines(rows))
 
 
-def csv_text(rows: Iterable[dict[str, Any]], *, bom: bool = True) -> str:
-    buffer = io.StringIO()
-    write_csv(rows, buffer, bom=bom)
-    return buffer.getvalue()
-
-
 # -- XLSX -------------------------------------------------------------------------------
 def _xlsx_value(value: Any) -> Any:
     if isinstance(value, datetime):

@@ -29,7 +29,7 @@ from agencies.models import Agency, Membership, Partnership, Role
 from agencies.selectors import user_can
 from core.outbox import notify
 from core.transitions import TransitionForbidden, TransitionRefused, run_transition
-from core.workdays import add_working_days, working_days_between
+from core.workdays import working_days_between
 
 S = ActionState
 
@@ -426,8 +426,3 @@ def action_send_reminders(today: date) -> int:
                 dedupe_key=f"learning-check-due-{action.pk}-{week.year}-W{week.week}",
             )
     return queued
-
-
-def overdue_threshold(today: date) -> date:
-    """Target dates before this are more than N working days overdue."""
-    return add_working_days(today, -Partnership.current().overdue_escalation_working_days)

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from django_fsm_log.models import StateLog
 
 from actions import forms, selectors, services
-from actions.models import Action
+from actions.models import Action, EvidenceItem
 from actions.permissions import available_steps, can_download_evidence
 from agencies.selectors import visible_agencies
 from core.transitions import TransitionForbidden, TransitionRefused
@@ -31,7 +31,7 @@ PAGE_SIZE = 50
 @dataclass(frozen=True)
 class Step:
     form: type[forms.GdsForm]
-    run: Callable[[Action, Any, dict[str, Any], Any], Any]
+    run: Callable[[Action, Any, dict[str, Any]], Any]  # (action, user, cleaned_data)
     success: str
     button: str
 
@@ -39,51 +39,51 @@ class Step:
 STEPS: dict[str, Step] = {
     "start": Step(
         forms.NoteForm,
-        lambda a, u, d, f: services.action_start_work(action=a, by=u, note=d["note"]),
+        lambda a, u, d: services.action_start_work(action=a, by=u, note=d["note"]),
         "Work on the action has started.",
         "Start work",
     ),
     "progress": Step(
         forms.ProgressForm,
-        lambda a, u, d, f: services.action_report_progress(action=a, by=u, text=d["text"]),
+        lambda a, u, d: services.action_report_progress(action=a, by=u, text=d["text"]),
         "Progress update saved.",
         "Save progress update",
     ),
     "evidence": Step(
         forms.EvidenceForm,
-        lambda a, u, d, f: services.action_add_evidence(
-            action=a, by=u, description=d["description"], file=f.get("file")
+        lambda a, u, d: services.action_add_evidence(
+            action=a, by=u, description=d["description"], file=d.get("file")
         ),
         "Evidence added.",
         "Add evidence",
     ),
     "submit": Step(
         forms.NoteForm,
-        lambda a, u, d, f: services.action_submit_evidence(action=a, by=u, note=d["note"]),
+        lambda a, u, d: services.action_submit_evidence(action=a, by=u, note=d["note"]),
         "Evidence submitted to the Learning and Improvement group.",
         "Submit for review",
     ),
     "accept": Step(
         forms.NoteForm,
-        lambda a, u, d, f: services.action_accept_evidence(action=a, by=u, note=d["note"]),
+        lambda a, u, d: services.action_accept_evidence(action=a, by=u, note=d["note"]),
         "Evidence accepted.",
         "Accept evidence",
     ),
     "return": Step(
         forms.ReturnForm,
-        lambda a, u, d, f: services.action_return_evidence(action=a, by=u, reason=d["reason"]),
+        lambda a, u, d: services.action_return_evidence(action=a, by=u, reason=d["reason"]),
         "Evidence returned to the lead.",
         "Return evidence",
     ),
     "sign_off": Step(
         forms.NoteForm,
-        lambda a, u, d, f: services.action_sign_off(action=a, by=u, note=d["note"]),
+        lambda a, u, d: services.action_sign_off(action=a, by=u, note=d["note"]),
         "Action signed off.",
         "Sign off",
     ),
     "learning_check": Step(
         forms.LearningCheckForm,
-        lambda a, u, d, f: services.action_record_learning_check(
+        lambda a, u, d: services.action_record_learning_check(
             action=a, by=u, method=d["method"], evidence=d["evidence"], verdict=d["verdict"]
         ),
         "Learning check recorded.",
@@ -91,7 +91,7 @@ STEPS: dict[str, Step] = {
     ),
     "cancel": Step(
         forms.CancelForm,
-        lambda a, u, d, f: services.action_cancel(action=a, by=u, reason=d["reason"]),
+        lambda a, u, d: services.action_cancel(action=a, by=u, reason=d["reason"]),
         "Action cancelled.",
         "Cancel action",
     ),
@@ -106,7 +106,7 @@ class TimelineEntry:
     text: str = ""
 
 
-def timeline(action: Action) -> list[TimelineEntry]:
+def timeline(action: Action, evidence: list[EvidenceItem]) -> list[TimelineEntry]:
     entries = [
         TimelineEntry(
             log.timestamp, log.get_state_display() or log.state, log.by, log.description or ""
@@ -117,10 +117,7 @@ def timeline(action: Action) -> list[TimelineEntry]:
         TimelineEntry(p.at, "Progress update", p.by, p.text)
         for p in action.progress.select_related("by")
     ]
-    entries += [
-        TimelineEntry(e.at, "Evidence added", e.by, e.description)
-        for e in action.evidence.select_related("by")
-    ]
+    entries += [TimelineEntry(e.at, "Evidence added", e.by, e.description) for e in evidence]
     entries.append(
         TimelineEntry(
             action.created,
@@ -135,6 +132,7 @@ def timeline(action: Action) -> list[TimelineEntry]:
 def _detail(
     request: HttpRequest, action: Action, bound: dict[str, Any] | None = None, status: int = 200
 ) -> HttpResponse:
+    evidence = list(action.evidence.select_related("by"))
     steps = available_steps(action, request.user)
     step_forms = [
         {
@@ -153,8 +151,8 @@ def _detail(
             "rag": action.rag(),
             "step_forms": step_forms,
             "error_form": next((f for f in (bound or {}).values() if f.errors), None),
-            "timeline": timeline(action),
-            "evidence": action.evidence.select_related("by"),
+            "timeline": timeline(action, evidence),
+            "evidence": evidence,
             "checks": action.learning_checks.select_related("decided_by"),
             "can_download": can_download_evidence(action, request.user),
             "source": action.source,
@@ -179,7 +177,7 @@ def action_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     if not form.is_valid():
         return _detail(request, action, {step: form}, status=400)
     try:
-        spec.run(action, request.user, form.cleaned_data, form.cleaned_data)
+        spec.run(action, request.user, form.cleaned_data)
     except TransitionForbidden as exc:
         raise PermissionDenied(exc.message) from exc
     except TransitionRefused as exc:

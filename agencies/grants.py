@@ -17,6 +17,7 @@ from django.db import transaction
 
 from agencies.models import Agency, AgencyUserObjectPermission, Membership
 from agencies.roles import AGENCY_ROLE_PERMISSIONS, PARTNERSHIP_ROLE_PERMISSIONS
+from agencies.selectors import GRANTS_CACHE
 
 
 def _agency_permissions() -> dict[str, Permission]:
@@ -53,7 +54,13 @@ def sync_user_grants(*, user: Any) -> None:
     )
     # Django caches permissions on the user object; drop the caches so the change is
     # visible at once to whoever holds this instance.
-    for attr in ("_perm_cache", "_user_perm_cache", "_group_perm_cache", "_guardian_perms_cache"):
+    for attr in (
+        "_perm_cache",
+        "_user_perm_cache",
+        "_group_perm_cache",
+        "_guardian_perms_cache",
+        GRANTS_CACHE,
+    ):
         if hasattr(user, attr):
             delattr(user, attr)
 

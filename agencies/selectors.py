@@ -47,6 +47,34 @@ def agencies_for(user: Any, perm: str) -> QuerySet[Agency]:
     return Agency.objects.filter(Exists(user_grant) | Exists(group_grant))
 
 
+GRANTS_CACHE = "_agency_grants_cache"
+
+
+def agency_grants(user: Any) -> dict[str, frozenset[int]]:
+    """Every per-agency grant the user holds, as codename -> agency ids: two queries,
+    then cached on the user object like Django's own permission cache
+    (``grants.sync_user_grants`` clears it). Partnership-wide permissions are not in
+    it: ask ``has_partnership_wide`` or ``user.has_perm`` for those."""
+    cached = getattr(user, GRANTS_CACHE, None)
+    if cached is not None:
+        return cached
+    found: dict[str, set[int]] = {}
+    if user.is_authenticated and user.is_active:
+        rows = [
+            *AgencyUserObjectPermission.objects.filter(user=user).values_list(
+                "permission__codename", "content_object_id"
+            ),
+            *AgencyGroupObjectPermission.objects.filter(group__user=user).values_list(
+                "permission__codename", "content_object_id"
+            ),
+        ]
+        for codename, agency_id in rows:
+            found.setdefault(codename, set()).add(agency_id)
+    grants = {codename: frozenset(ids) for codename, ids in found.items()}
+    setattr(user, GRANTS_CACHE, grants)
+    return grants
+
+
 def user_can(user: Any, perm: str, agency: Agency | int | None) -> bool:
     """Whether ``user`` holds ``perm`` on ``agency`` (an Agency or its id)."""
     if agency is None or not user.is_authenticated or not user.is_active:

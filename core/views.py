@@ -15,8 +15,8 @@ from core.transitions import TransitionForbidden, TransitionRefused
 
 
 def run_step(request: HttpRequest, step: Callable[[], Any], *, success: str) -> bool:
-    """Run a service call for a page. A refused step becomes an error message (the page
-    is shown again with a 409 by the caller); a forbidden one a 403."""
+    """Run a service call for a page that redirects afterwards: a refused step becomes an
+    error message, a forbidden one a 403, success a success message."""
     try:
         step()
     except TransitionForbidden as exc:

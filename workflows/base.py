@@ -11,7 +11,6 @@ disagree. A transition into one of ``cancel_states`` cancels the process.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, ClassVar
 
 from django.contrib.contenttypes.models import ContentType
@@ -56,9 +55,6 @@ class RecordFlow(flow.Flow):
         activation.process.artifact = record
         activation.process.save()
         return activation.process
-
-    def record_of(self, activation: Any) -> Any:
-        return activation.process.artifact
 
     def on_task_created(self, activation: Any) -> None:
         due = self.due_dates.get(activation.flow_task.name)
@@ -142,7 +138,3 @@ def advance_flow(
         node_name = task.flow_task.name
         if target in flow_class.completed_by.get(node_name, set()):
             complete_task(task, by)
-
-
-def is_overdue(due_on: date | None, today: date) -> bool:
-    return due_on is not None and due_on < today

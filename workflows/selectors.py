@@ -2,15 +2,15 @@
 
 viewflow's stock ``Task.objects.user_queue`` loads every object permission into Python
 and filters with an unindexable ``Concat(...) IN (...)``. Here the user's grants are read
-once (two queries) and turned into literal ``owner_permission = p AND
-owner_permission_obj_pk IN (...)`` terms that the index from our migration
-(``owner_permission, owner_permission_obj_pk, status``) serves directly. The number of
-queries does not depend on how many tasks or grants exist.
+once per request (``agencies.selectors.agency_grants``, two queries) and turned into
+literal ``owner_permission = p AND owner_permission_obj_pk IN (...)`` terms that the
+index from our migration (``owner_permission, owner_permission_obj_pk, status``)
+serves directly. The number of queries does not depend on how many tasks or grants
+exist.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from django.contrib.contenttypes.prefetch import GenericPrefetch
@@ -19,7 +19,7 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from agencies.models import AgencyGroupObjectPermission, AgencyUserObjectPermission
+from agencies.selectors import agency_grants
 from workflows.base import registered_flows
 
 QUEUE_STATUSES = [STATUS.NEW]
@@ -37,31 +37,22 @@ def queue_permissions() -> list[str]:
     return sorted(perms)
 
 
-def _agency_grants(user: Any) -> dict[str, set[str]]:
-    """codename -> agency ids (as text, as viewflow stores them) the user holds it on."""
-    grants: dict[str, set[str]] = defaultdict(set)
-    for codename, agency_id in AgencyUserObjectPermission.objects.filter(user=user).values_list(
-        "permission__codename", "content_object_id"
-    ):
-        grants[codename].add(str(agency_id))
-    for codename, agency_id in AgencyGroupObjectPermission.objects.filter(
-        group__user=user
-    ).values_list("permission__codename", "content_object_id"):
-        grants[codename].add(str(agency_id))
-    return grants
+def _ids(agency_ids: frozenset[int]) -> list[str]:
+    # viewflow stores owner_permission_obj_pk as text
+    return sorted(str(pk) for pk in agency_ids)
 
 
 def _permission_q(user: Any) -> Q:
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
-    grants = _agency_grants(user)
+    grants = agency_grants(user)
     q = Q(pk__in=[])
     for perm in queue_permissions():
         app_label, codename = perm.split(".", 1)
         if user.has_perm(perm):  # partnership-wide (group) or superuser
             q |= Q(owner_permission=perm)
         elif app_label == "agencies" and grants.get(codename):
-            q |= Q(owner_permission=perm, owner_permission_obj_pk__in=sorted(grants[codename]))
+            q |= Q(owner_permission=perm, owner_permission_obj_pk__in=_ids(grants[codename]))
     return q
 
 
@@ -113,10 +104,10 @@ def task_visible(*, user: Any) -> QuerySet[Task]:
     records they may see."""
     if not user.is_authenticated:
         return Task.objects.none()
-    grants = _agency_grants(user)
+    grants = agency_grants(user)
     q = Q(owner=user) | _permission_q(user)
     if user.has_perm("agencies.view_agency_records"):
         q |= Q(owner_permission_obj_pk__isnull=False)
     elif grants.get("view_agency_records"):
-        q |= Q(owner_permission_obj_pk__in=sorted(grants["view_agency_records"]))
+        q |= Q(owner_permission_obj_pk__in=_ids(grants["view_agency_records"]))
     return Task.objects.filter(q, flow_task_type="HUMAN")

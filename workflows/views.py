@@ -16,7 +16,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from viewflow.workflow.models import Task
 
-from core.transitions import TransitionForbidden, TransitionRefused
+from core.transitions import TransitionRefused
+from core.views import run_step
 from workflows import selectors, services
 
 PAGE_SIZE = 25
@@ -55,17 +56,6 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponseRedirect(record_url(task))
 
 
-def _run(request: HttpRequest, step: Any, success: str) -> None:
-    try:
-        step()
-    except TransitionForbidden as exc:
-        raise PermissionDenied(exc.message) from exc
-    except TransitionRefused as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, success)
-
-
 def _back(request: HttpRequest) -> HttpResponse:
     nxt = request.POST.get("next", "")
     if nxt.startswith("/") and not nxt.startswith("//"):
@@ -77,10 +67,10 @@ def _back(request: HttpRequest) -> HttpResponse:
 @require_POST
 def task_claim(request: HttpRequest, pk: int) -> HttpResponse:
     task = _task_for(request, pk)
-    _run(
+    run_step(
         request,
         lambda: services.task_claim(task=task, by=request.user),
-        f"You have picked up “{task.title}”.",
+        success=f"You have picked up “{task.title}”.",
     )
     return _back(request)
 
@@ -89,10 +79,10 @@ def task_claim(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def task_release(request: HttpRequest, pk: int) -> HttpResponse:
     task = _task_for(request, pk)
-    _run(
+    run_step(
         request,
         lambda: services.task_release(task=task, by=request.user),
-        f"“{task.title}” is back in the queue.",
+        success=f"“{task.title}” is back in the queue.",
     )
     return _back(request)
 

@@ -95,6 +95,8 @@ def _watched_page(context: BrowserContext, live_server, *, javascript: bool) -> 
 
     page.on("requestfailed", on_failed)
     page.on("pageerror", lambda exc: failures.append(f"JavaScript error: {exc}"))
+    # Test-only state carried on the Page for pages.py to read; Playwright's Page type
+    # does not declare these attributes, hence the ignores.
     page.asset_failures = failures  # type: ignore[attr-defined]
     page.javascript_enabled = javascript  # type: ignore[attr-defined]
     return page
