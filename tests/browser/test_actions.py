@@ -9,7 +9,13 @@ import pytest
 
 from actions import services
 from actions.models import ActionState as S
-from tests.browser.pages import assert_accessible, assert_error_summary, check_page, screenshot
+from tests.browser.pages import (
+    assert_accessible,
+    assert_error_summary,
+    check_page,
+    screenshot,
+    submit,
+)
 from tests.factories.actions import make_action, make_recommendation, make_review
 
 pytestmark = pytest.mark.browser
@@ -45,15 +51,15 @@ def test_lead_starts_work_and_reports_progress(request, javascript, sign_in, ali
     sign_in(page, alice)
     url = f"/actions/{action.pk}/"
     check_page(page, url)
-    page.get_by_role("button", name="Start work").click()
+    submit(page.get_by_role("button", name="Start work"))
     assert urlparse(page.url).path == url
     assert_accessible(page)
     # an empty progress update is an error, shown with the error summary
-    page.get_by_role("button", name="Save progress update").click()
+    submit(page.get_by_role("button", name="Save progress update"))
     assert_error_summary(page, links_to=["id_progress-text"], js=javascript)
     assert_accessible(page)
     page.get_by_label("Progress update").fill("Training booked for March")
-    page.get_by_role("button", name="Save progress update").click()
+    submit(page.get_by_role("button", name="Save progress update"))
     assert urlparse(page.url).path == url
     assert "Training booked for March" in page.content()
     action.refresh_from_db()
@@ -69,11 +75,11 @@ def test_li_returns_evidence_with_a_reason(request, javascript, sign_in, alice, 
     sign_in(page, li)
     url = f"/actions/{action.pk}/"
     check_page(page, url)
-    page.get_by_role("button", name="Return evidence").click()
+    submit(page.get_by_role("button", name="Return evidence"))
     assert_error_summary(page, links_to=["id_return-reason"], js=javascript)
     assert_accessible(page)
     page.get_by_label("Why is the evidence being returned?").fill("Attendance figures missing")
-    page.get_by_role("button", name="Return evidence").click()
+    submit(page.get_by_role("button", name="Return evidence"))
     action.refresh_from_db()
     assert action.state == S.RETURNED
 
@@ -85,7 +91,7 @@ def test_learning_check_form(sign_in, page, alice, li, action):
     services.action_learning_check_fall_due(action=action)
     sign_in(page, li)
     check_page(page, f"/actions/{action.pk}/")
-    page.get_by_role("button", name="Record learning check").click()
+    submit(page.get_by_role("button", name="Record learning check"))
     assert_error_summary(
         page,
         links_to=[
@@ -111,7 +117,7 @@ def test_lists_review_and_forms_are_accessible(sign_in, page, manager, li, alice
     ]:
         check_page(page, url)
     page.goto("/reviews/new/")
-    page.get_by_role("button", name="Add review").click()
+    submit(page.get_by_role("button", name="Add review"))
     assert_accessible(page)
     screenshot(page, "review-form-errors")
 
