@@ -8,14 +8,33 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.transitions import TransitionForbidden
 from scr import selectors, services
 from scr.models import ModifiableFactor, Recommendation, Review
+
+MOVE_REFUSED = "A recommendation cannot be moved to another review."
+
+
+# As on the pages' form: recommendation numbers run from 1.
+NUMBER_LIMITS = {"number": {"min_value": 1, "max_value": 999}}
 
 
 class RecommendationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Recommendation
         fields = ["id", "review", "number", "text"]
+        extra_kwargs = NUMBER_LIMITS
+
+
+class RecommendationUpdateSerializer(serializers.ModelSerializer):
+    """A correction: ``number`` and/or ``text``. ``review`` may be sent only unchanged."""
+
+    class Meta:
+        model = Recommendation
+        fields = ["id", "review", "number", "text"]
+        extra_kwargs = NUMBER_LIMITS
+        # uniqueness within the review is the service's to check, with a field error
+        validators: list[Any] = []
 
 
 class FactorSerializer(serializers.ModelSerializer):
@@ -48,8 +67,18 @@ class ReviewSerializer(serializers.ModelSerializer):
         ]
 
 
+def _require_manager(request: Request) -> None:
+    # before the body is validated: a caller who may not edit gets 403, not field errors
+    if not services.can_manage(request.user):
+        raise TransitionForbidden(services.NOT_PERMITTED)
+
+
 class ReviewViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """Reviews the caller may see (see scr/README.md for the rule). ``?kind=scr``..."""
+    """Reviews the caller may see (see scr/README.md for the rule). ``?kind=scr``...
+
+    PATCH corrects a review (partnership manager; the fields sent, through
+    ``scr.services.review_update``, which records the change). PUT is not offered (405):
+    a correction names only what changes."""
 
     serializer_class = ReviewSerializer
 
@@ -63,8 +92,20 @@ class ReviewViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             by=self.request.user, **serializer.validated_data
         )
 
+    @extend_schema(request=ReviewSerializer, responses=ReviewSerializer)
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        review = self.get_object()
+        _require_manager(request)
+        body = ReviewSerializer(review, data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        services.review_update(review=review, by=request.user, **body.validated_data)
+        return Response(ReviewSerializer(self.get_object()).data)
+
 
 class RecommendationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Recommendations of the reviews the caller may see. PATCH corrects the number or
+    text (partnership manager); PUT is not offered (405)."""
+
     serializer_class = RecommendationSerializer
 
     def get_queryset(self) -> Any:
@@ -86,3 +127,15 @@ class RecommendationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
             text=body.validated_data["text"],
         )
         return Response(RecommendationSerializer(rec).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=RecommendationUpdateSerializer, responses=RecommendationSerializer)
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        rec = self.get_object()
+        _require_manager(request)
+        body = RecommendationUpdateSerializer(rec, data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        fields = dict(body.validated_data)
+        if fields.pop("review", rec.review) != rec.review:
+            raise serializers.ValidationError({"review": [MOVE_REFUSED]})
+        rec = services.recommendation_update(recommendation=rec, by=request.user, **fields)
+        return Response(RecommendationSerializer(rec).data)

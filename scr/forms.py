@@ -1,12 +1,24 @@
 from __future__ import annotations
 
+from typing import Any
+
 from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.layout import Field, Size
 from django import forms
+from django.db.models import Q
 
 from actions.forms import GdsForm
 from agencies.models import Agency
-from scr.models import DeathCategory, FactorDomain, Influence, ReviewKind, pseudonym_validator
+from scr.models import (
+    DeathCategory,
+    FactorDomain,
+    Influence,
+    Recommendation,
+    Review,
+    ReviewKind,
+    pseudonym_validator,
+)
+from scr.services import RECOMMENDATION_EDITABLE, REVIEW_EDITABLE
 
 
 class ReviewForm(GdsForm):
@@ -62,6 +74,27 @@ class ReviewForm(GdsForm):
     )
 
 
+class ReviewEditForm(ReviewForm):
+    """The review form filled in with ``review``'s details. Its current lead agency and
+    category of death stay offered even if they have since been made inactive."""
+
+    # Only the order of ``visible_fields``: a whole-form error ("Nothing has changed") in
+    # the error summary links to the first of them, and the title is a text input with
+    # that id (the radios' ids are numbered).
+    field_order = ["title"]
+
+    def __init__(self, *args: Any, review: Review, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", forms.model_to_dict(review, fields=REVIEW_EDITABLE))
+        super().__init__(*args, **kwargs)
+        fields: Any = self.fields
+        fields["lead_agency"].queryset = Agency.objects.filter(
+            Q(is_active=True) | Q(pk=review.lead_agency_id)
+        )
+        fields["death_category"].queryset = DeathCategory.objects.filter(
+            Q(is_active=True) | Q(pk=review.death_category_id)
+        )
+
+
 class RecommendationForm(GdsForm):
     number = forms.IntegerField(
         label="Number",
@@ -75,6 +108,14 @@ class RecommendationForm(GdsForm):
         error_messages={"required": "Enter the recommendation"},
     )
     layout = (Field.text("number", field_width=4), Field.textarea("text", rows=3))
+
+
+class RecommendationEditForm(RecommendationForm):
+    def __init__(self, *args: Any, recommendation: Recommendation, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial", forms.model_to_dict(recommendation, fields=RECOMMENDATION_EDITABLE)
+        )
+        super().__init__(*args, **kwargs)
 
 
 class FactorForm(GdsForm):

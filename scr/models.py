@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from core.models import TimeStampedModel
 from core.workdays import add_working_days
@@ -135,3 +138,71 @@ class ModifiableFactor(models.Model):
     @property
     def is_modifiable(self) -> bool:
         return self.influence == Influence.CONTRIBUTED
+
+
+# What a change to a review or a recommendation may touch, in the order History lists them.
+REVIEW_CHANGE_LABELS = {
+    "kind": "Kind of review",
+    "title": "Title",
+    "pseudonym": "Pseudonym",
+    "lead_agency": "Lead agency",
+    "lead_reviewer": "Lead reviewer",
+    "notified_on": "Notified to the national panel",
+    "rapid_review_due": "Rapid review due",
+    "published_on": "Published",
+    "death_category": "Category of death",
+    "summary": "Summary",
+}
+RECOMMENDATION_CHANGE_LABELS = {"number": "Number", "text": "Recommendation"}
+
+
+class ReviewChange(models.Model):
+    """One correction to a review's details, or (with ``recommendation``) to one of its
+    recommendations: who, when and what, as ``fields = {field: [old, new]}`` in display
+    form. Append-only: written by ``scr.services.review_update`` and
+    ``scr.services.recommendation_update``, never edited or deleted."""
+
+    review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="changes")
+    recommendation = models.ForeignKey(
+        Recommendation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="changes",
+    )
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    fields = models.JSONField(default=dict, help_text="{field: [old, new]}, as displayed")
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Change to {self.recommendation or self.review} at {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError("A change to a review is a record: it cannot be edited.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("A change to a review is a record: it cannot be deleted.")
+
+    @property
+    def title(self) -> str:
+        if self.recommendation is None:
+            return "Review details changed"
+        # the number as this change left it (it may have been changed again since)
+        number = self.fields.get("number", [None, None])[1]
+        return f"Recommendation {number or self.recommendation.number} changed"
+
+    def lines(self) -> list[str]:
+        """``["Published: not recorded → 3 March 2027", ...]``"""
+        labels = (
+            REVIEW_CHANGE_LABELS if self.recommendation_id is None else RECOMMENDATION_CHANGE_LABELS
+        )
+        return [
+            f"{label}: {self.fields[name][0]} → {self.fields[name][1]}"
+            for name, label in labels.items()
+            if name in self.fields
+        ]

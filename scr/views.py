@@ -6,15 +6,24 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from core.transitions import TransitionForbidden
 from scr import selectors, services
-from scr.forms import FactorForm, RecommendationForm, ReviewForm
+from scr.forms import (
+    FactorForm,
+    RecommendationEditForm,
+    RecommendationForm,
+    ReviewEditForm,
+    ReviewForm,
+)
 from scr.models import ReviewKind
 
 
 def _apply_errors(form: Any, exc: ValidationError) -> None:
+    if not hasattr(exc, "error_dict"):  # about the whole form, e.g. "Nothing has changed"
+        form.add_error(None, exc.messages)
+        return
     for field, errors in exc.message_dict.items():
         form.add_error(field if field in form.fields else None, errors)
 
@@ -41,7 +50,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
 def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     review = selectors.review_get(user=request.user, pk=pk)
     rows = selectors.review_actions_by_recommendation(user=request.user, review=review)
-    can_manage = request.user.has_perm("scr.manage_review")
+    can_manage = services.can_manage(request.user)
     return render(
         request,
         "scr/detail.html",
@@ -50,6 +59,7 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": rows,
             "summary": selectors.rag_summary(rows),
             "factors": review.factors.all(),
+            "changes": review.changes.select_related("by", "recommendation"),
             "can_manage": can_manage,
             "can_add_action": request.user.has_perm("actions.manage_plan"),
             "recommendation_form": RecommendationForm(prefix="rec") if can_manage else None,
@@ -112,4 +122,67 @@ def recommendation_add(request: HttpRequest, pk: int) -> HttpResponse:
 def factor_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _sub_form(
         request, pk, FactorForm, "factor", services.factor_add, "Modifiable factor recorded."
+    )
+
+
+@login_required
+def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    review = selectors.review_get(user=request.user, pk=pk)
+    if not services.can_manage(request.user):
+        raise PermissionDenied(services.NOT_PERMITTED)
+    form = ReviewEditForm(request.POST or None, review=review)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.review_update(review=review, by=request.user, **form.cleaned_data)
+        except TransitionForbidden as exc:
+            raise PermissionDenied(exc.message) from exc
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, "Review details updated.")
+            return redirect(review)
+    status = 400 if form.errors else 200
+    return render(
+        request,
+        "scr/form.html",
+        {
+            "form": form,
+            "review": review,
+            "heading": "Change review details",
+            "button": "Save changes",
+        },
+        status=status,
+    )
+
+
+@login_required
+def recommendation_edit(request: HttpRequest, pk: int, rec_pk: int) -> HttpResponse:
+    review = selectors.review_get(user=request.user, pk=pk)
+    recommendation = get_object_or_404(review.recommendations, pk=rec_pk)
+    if not services.can_manage(request.user):
+        raise PermissionDenied(services.NOT_PERMITTED)
+    form = RecommendationEditForm(request.POST or None, prefix="rec", recommendation=recommendation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.recommendation_update(
+                recommendation=recommendation, by=request.user, **form.cleaned_data
+            )
+        except TransitionForbidden as exc:
+            raise PermissionDenied(exc.message) from exc
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, f"Recommendation {recommendation.number} updated.")
+            return redirect(recommendation)
+    status = 400 if form.errors else 200
+    return render(
+        request,
+        "scr/sub_form.html",
+        {
+            "form": form,
+            "review": review,
+            "prefix": "rec",
+            "heading": f"Change recommendation {recommendation.number}",
+        },
+        status=status,
     )
