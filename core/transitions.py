@@ -7,7 +7,10 @@ pages, the API and the workflow alike) calls :func:`run_transition`, which
 * refuses a transition the current state does not allow (``TransitionRefused``, a 409),
 * refuses a user without the transition's permission (``TransitionForbidden``, a 403),
 * runs it, logging who/when/from/to/comment through django-fsm-log,
-* saves with the concurrency guard, turning a lost race into ``TransitionRefused``,
+* saves only the fields the transition changed (its state, what the transition method
+  sets, and ``auto_now`` timestamps), with the concurrency guard, turning a lost race into
+  ``TransitionRefused``; so a step taken on a record loaded just before someone changed
+  its other fields (an action's lead or target date) does not write them back,
 * and announces it with :data:`record_transitioned` inside the same transaction, so the
   workflow layer can move its tasks along without the domain importing it.
 
@@ -20,7 +23,7 @@ from typing import Any
 
 from django.db import transaction
 from django.dispatch import Signal
-from django_fsm import ConcurrentTransition, can_proceed, has_transition_perm
+from django_fsm import ConcurrentTransition, FSMFieldMixin, can_proceed, has_transition_perm
 
 CONCURRENT_CHANGE = (
     "Someone else changed this record at the same moment. Reload the page to see its "
@@ -63,17 +66,20 @@ def run_transition(
     check_permission: bool = True,
     **kwargs: Any,
 ) -> Any:
-    """Run transition ``name`` on ``instance`` as ``by`` and save it."""
+    """Run transition ``name`` on ``instance`` as ``by`` and save what it changed."""
     method = getattr(instance, name)
     if not can_proceed(method):
         raise TransitionRefused(refused)
     if check_permission and by is not None and not has_transition_perm(method, by):
         raise TransitionForbidden(forbidden)
     source = instance.state
+    before = _values(instance)
     with transaction.atomic():
         method(by=by, description=comment or None, **kwargs)
+        after = _values(instance)
+        changed = {field for field, value in after.items() if before[field] != value}
         try:
-            instance.save()
+            instance.save(update_fields=sorted(changed | _always_saved(instance)))
         except ConcurrentTransition as exc:
             raise TransitionRefused(CONCURRENT_CHANGE) from exc
         record_transitioned.send(
@@ -85,3 +91,21 @@ def run_transition(
             by=by,
         )
     return instance
+
+
+def _values(instance: Any) -> dict[str, Any]:
+    return {
+        f.attname: f.value_from_object(instance)
+        for f in instance._meta.concrete_fields
+        if not f.primary_key
+    }
+
+
+def _always_saved(instance: Any) -> set[str]:
+    """The state fields (so the save always runs, guarded by the state it was loaded
+    in) and the ``auto_now`` timestamps."""
+    return {
+        f.attname
+        for f in instance._meta.concrete_fields
+        if isinstance(f, FSMFieldMixin) or getattr(f, "auto_now", False)
+    }
