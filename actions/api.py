@@ -13,7 +13,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from actions import selectors, services
-from actions.models import Action, ActionState, EvidenceItem, ImpactMethod, LearningCheck, Verdict
+from actions.models import (
+    Action,
+    ActionChange,
+    ActionState,
+    EvidenceItem,
+    ImpactMethod,
+    LearningCheck,
+    Verdict,
+)
 from agencies.models import Agency
 from scr.models import Recommendation
 
@@ -110,6 +118,42 @@ class ActionCreateSerializer(serializers.Serializer):
     reference = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class ActionDetailsSerializer(serializers.Serializer):
+    """A change to an open action's details: any of ``description``, ``lead`` and
+    ``target_date`` (what is left out stays as it is), and the ``reason``."""
+
+    description = serializers.CharField(required=False)
+    lead = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=get_user_model().objects.filter(is_active=True),
+        required=False,
+    )
+    target_date = serializers.DateField(required=False)
+    reason = serializers.CharField(
+        error_messages={
+            "required": services.EDIT_NEEDS_REASON,
+            "blank": services.EDIT_NEEDS_REASON,
+        }
+    )
+
+
+class ActionChangeSerializer(serializers.ModelSerializer):
+    by: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    changed = serializers.DictField(
+        source="fields",
+        child=serializers.ListField(child=serializers.CharField()),
+        read_only=True,
+        help_text="{field: [old, new]}, as displayed",
+    )
+
+    class Meta:
+        model = ActionChange
+        fields = ["id", "at", "by", "reason", "changed"]
+        read_only_fields = fields
+
+
 class NoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -136,7 +180,8 @@ class LearningCheckInputSerializer(serializers.Serializer):
 class ActionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Actions of the agencies the caller may see. Filters: ``agency``, ``review``,
     ``state``, ``rag``, ``mine=1``. Each step is a POST; a step not allowed from the
-    current state is a 409, one the caller may not take a 403."""
+    current state is a 409, one the caller may not take a 403. ``details/`` changes an
+    open action's details (with a reason), ``changes/`` lists those changes."""
 
     serializer_class = ActionSerializer
     parser_classes = [JSONParser, FormParser, MultiPartParser]
@@ -188,6 +233,21 @@ class ActionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             reference=d.get("reference", ""),
         )
         return Response(ActionSerializer(created).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ActionDetailsSerializer, responses=ActionSerializer)
+    @api_action(detail=True, methods=["post"])
+    def details(self, request: Request, pk: str | None = None) -> Response:
+        return self._step(
+            request,
+            ActionDetailsSerializer,
+            lambda a, d: services.action_update_details(action=a, by=request.user, **d),
+        )
+
+    @extend_schema(request=None, responses=ActionChangeSerializer(many=True))
+    @api_action(detail=True, methods=["get"])
+    def changes(self, request: Request, pk: str | None = None) -> Response:
+        action = self.get_object()
+        return Response(ActionChangeSerializer(action.changes.select_related("by"), many=True).data)
 
     def _step(self, request: Request, serializer_class: Any, run: Any) -> Response:
         action = self.get_object()

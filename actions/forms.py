@@ -7,10 +7,25 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Layout, Size
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 
-from actions.models import ActionState, ImpactMethod, Rag, Verdict
+from actions.models import Action, ActionState, ImpactMethod, Rag, Verdict
 from actions.validators import MAX_EVIDENCE_BYTES
 from agencies.models import Agency
+from agencies.selectors import members_with
+
+
+class RealDateField(DateInputField):
+    """The GOV.UK date input, with the Design System's message for a date that does not
+    exist (31 2 2027) instead of Python's ("day is out of range for month")."""
+
+    def compress(self, data_list: Any) -> Any:
+        try:
+            return super().compress(data_list)
+        except forms.ValidationError:
+            raise forms.ValidationError(
+                f"{self.label or 'The date'} must be a real date", code="invalid"
+            ) from None
 
 
 class GdsForm(forms.Form):
@@ -126,7 +141,7 @@ class ActionForm(GdsForm):
     description = forms.CharField(
         label="Action", widget=forms.Textarea, error_messages={"required": "Describe the action"}
     )
-    target_date = DateInputField(
+    target_date = RealDateField(
         label="Target date", help_text="For example, 31 3 2027", require_all_fields=False
     )
     layout = (
@@ -148,6 +163,71 @@ class ActionForm(GdsForm):
             .order_by("first_name", "last_name", "username")
             .prefetch_related("memberships__agency")
         )
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.get_full_name() or obj.username)
+
+
+class ActionDetailsForm(GdsForm):
+    """Change an open action's details. Built for one action and user: only the fields
+    in ``editable`` are offered (the page shows the rest read-only); each starts at the
+    action's current value."""
+
+    description = forms.CharField(
+        label="Action", widget=forms.Textarea, error_messages={"required": "Describe the action"}
+    )
+    lead = PersonChoiceField(
+        queryset=get_user_model().objects.none(),
+        label="Named lead",
+        empty_label=None,
+        error_messages={"required": "Choose the named lead"},
+    )
+    target_date = RealDateField(
+        label="Target date", help_text="For example, 31 3 2027", require_all_fields=False
+    )
+    reason = forms.CharField(
+        label="Why are you making this change?",
+        widget=forms.Textarea,
+        help_text="This is kept in the action's history.",
+        error_messages={"required": "Enter the reason for the change"},
+    )
+
+    def __init__(self, *args: Any, action: Action, editable: set[str], **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "description": action.description,
+                "lead": action.lead_id,
+                "target_date": action.target_date,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        for name in ("description", "lead", "target_date"):
+            if name not in editable:
+                del self.fields[name]
+        if "lead" in self.fields:
+            lead = self.fields["lead"]
+            assert isinstance(lead, forms.ModelChoiceField)
+            lead.help_text = f"An agency lead of {action.agency.name}."
+            # Whoever may lead the owning agency's actions, and the current lead even if
+            # their role has changed since (so the form can be saved without changing it).
+            lead.queryset = (
+                get_user_model()
+                .objects.filter(
+                    Q(pk__in=members_with(action.agency_id, "update_action").values("pk"))
+                    | Q(pk=action.lead_id)
+                )
+                .order_by("first_name", "last_name", "username")
+            )
+        layout = {
+            "description": Field.textarea("description", rows=4),
+            "lead": Field.select("lead"),
+            "target_date": Field("target_date"),
+            "reason": Field.textarea("reason", rows=3),
+        }
+        self.helper.layout = Layout(*(layout[name] for name in self.fields))
 
 
 class ActionFilterForm(forms.Form):

@@ -286,6 +286,44 @@ class ProgressUpdate(models.Model):
         return f"Progress on {self.action} at {self.at:%Y-%m-%d}"
 
 
+# The fields an action's details change may touch, in the order the history lists them.
+CHANGE_LABELS = {"description": "Description", "lead": "Named lead", "target_date": "Target date"}
+
+
+class ActionChange(models.Model):
+    """One change to an open action's details (description, lead, target date): who, when,
+    why and what, as ``fields = {field: [old, new]}`` in display form. Append-only: written
+    by ``actions.services.action_update_details``, never edited or deleted."""
+
+    action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="changes")
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    fields = models.JSONField(default=dict, help_text="{field: [old, new]}, as displayed")
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Change to {self.action} at {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError("A change to an action is a record: it cannot be edited.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("A change to an action is a record: it cannot be deleted.")
+
+    def lines(self) -> list[str]:
+        """``["Target date: 31 March 2026 → 30 June 2026", ...]``"""
+        return [
+            f"{label}: {self.fields[name][0]} → {self.fields[name][1]}"
+            for name, label in CHANGE_LABELS.items()
+            if name in self.fields
+        ]
+
+
 def evidence_path(instance: EvidenceItem, filename: str) -> str:
     # Stored under a random name: the original name is kept in the row, never on disk.
     return f"evidence/{instance.action_id}/{uuid.uuid4().hex}{Path(filename).suffix.lower()}"

@@ -33,3 +33,17 @@ def available_steps(action: Action, user: Any) -> set[str]:
 
 def can_download_evidence(action: Action, user: Any) -> bool:
     return user_can(user, "download_evidence", action.agency_id)
+
+
+def editable_fields(action: Action, user: Any) -> set[str]:
+    """The details of ``action`` that ``user`` may change (state aside): the partnership
+    manager all of them, an agency lead of the owning agency the lead and target date."""
+    if user.has_perm("actions.manage_plan"):
+        return {"description", "lead", "target_date"}
+    if user_can(user, "update_action", action.agency_id):
+        return {"lead", "target_date"}
+    return set()
+
+
+def can_edit_details(action: Action, user: Any) -> bool:
+    return action.is_open and bool(editable_fields(action, user))

@@ -12,10 +12,13 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.utils import timezone
+from django_fsm import ConcurrentTransition
 
 from actions.models import (
+    CHANGE_LABELS,
     WORK_STATES,
     Action,
+    ActionChange,
     ActionState,
     EvidenceItem,
     ImpactMethod,
@@ -23,12 +26,18 @@ from actions.models import (
     ProgressUpdate,
     Verdict,
 )
-from actions.signals import action_created
+from actions.permissions import editable_fields
+from actions.signals import action_created, action_details_changed
 from actions.validators import validate_evidence_file
 from agencies.models import Agency, Membership, Partnership, Role
 from agencies.selectors import user_can
 from core.outbox import notify
-from core.transitions import TransitionForbidden, TransitionRefused, run_transition
+from core.transitions import (
+    CONCURRENT_CHANGE,
+    TransitionForbidden,
+    TransitionRefused,
+    run_transition,
+)
 from core.workdays import working_days_between
 
 S = ActionState
@@ -60,6 +69,14 @@ NOT_PERMITTED_CANCEL = "Only the partnership manager can cancel an action."
 NOT_PERMITTED_CREATE = "Only the partnership manager can create actions."
 LEAD_NOT_IN_AGENCY = "The lead must be an agency lead of the owning agency"
 PROGRESS_EMPTY = "Enter the progress update"
+NOT_PERMITTED_EDIT = (
+    "Only the partnership manager or an agency lead of the action's agency can change its details."
+)
+NOT_PERMITTED_EDIT_DESCRIPTION = "Only the partnership manager can change what the action is."
+CLOSED_NO_EDIT = "This action is closed (embedded or cancelled), so its details cannot be changed."
+EDIT_NEEDS_REASON = "Enter the reason for the change"
+DESCRIPTION_EMPTY = "Describe the action"
+NOTHING_CHANGED = "Nothing has changed"
 EVIDENCE_EMPTY = "Describe the evidence"
 
 
@@ -111,6 +128,122 @@ def action_create(
     # A domain app does not import the workflow layer; the flow starts from this signal.
     action_created.send(sender=Action, action=action)
     return action
+
+
+# -- changing an open action's details -------------------------------------------------
+def _person(user: Any) -> str:
+    return str(user.get_full_name() or user.username)
+
+
+def _text(value: str) -> str:
+    # A browser sends a textarea's line breaks as CRLF: compare and store them as LF.
+    return value.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+@transaction.atomic
+def action_update_details(
+    *,
+    action: Action,
+    by: Any,
+    reason: str,
+    description: str | None = None,
+    lead: Any | None = None,
+    target_date: date | None = None,
+) -> ActionChange:
+    """Change an open action's description, named lead or target date (``None``: leave
+    it), with a reason. The partnership manager may change all three, an agency lead of
+    the owning agency the lead and the target date. Writes one ``ActionChange`` row
+    (``{field: [old, new]}`` as displayed), tells the new lead, and lets the workflow
+    re-derive the due date of the lead's task. Refused when the action is closed (409),
+    the user may not change a field (403), or nothing changes; changes nothing then."""
+    allowed = editable_fields(action, by)
+    if not allowed:
+        raise TransitionForbidden(NOT_PERMITTED_EDIT)
+    # Read the row again under a lock (PostgreSQL; SQLite serialises writers), so the
+    # "before" values in the history are the ones this change replaces.
+    current = (
+        Action.objects.select_for_update(of=("self",))
+        .select_related("agency", "lead")
+        .get(pk=action.pk)
+    )
+    if not current.is_open:
+        raise TransitionRefused(CLOSED_NO_EDIT)
+
+    errors: dict[str, list[str]] = {}
+    new: dict[str, Any] = {}
+    if description is not None:
+        text = _text(description)
+        if not text:
+            errors["description"] = [DESCRIPTION_EMPTY]
+        elif text != _text(current.description):
+            new["description"] = text
+    if lead is not None and lead.pk != current.lead_id:
+        try:
+            _check_lead(current.agency, lead)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        new["lead"] = lead
+    if target_date is not None and target_date != current.target_date:
+        new["target_date"] = target_date
+    if set(new) - allowed:
+        raise TransitionForbidden(NOT_PERMITTED_EDIT_DESCRIPTION)
+    if not new and not errors:
+        raise ValidationError(NOTHING_CHANGED)
+    if not reason.strip():
+        errors["reason"] = [EDIT_NEEDS_REASON]
+    if errors:
+        raise ValidationError(errors)
+
+    shown = {
+        "description": lambda a: a.description,
+        "lead": lambda a: _person(a.lead),
+        "target_date": lambda a: f"{a.target_date:%-d %B %Y}",
+    }
+    before = {name: shown[name](current) for name in new}
+    old_lead = current.lead
+    for name, value in new.items():
+        setattr(current, name, value)
+    update_fields = [*new, "modified"]
+    if "target_date" in new:
+        # A new deadline: the long-overdue flag was about the old one.
+        current.escalated_at = None
+        update_fields.append("escalated_at")
+    try:
+        current.save(update_fields=update_fields)
+    except ConcurrentTransition as exc:
+        raise TransitionRefused(CONCURRENT_CHANGE) from exc
+    change = ActionChange.objects.create(
+        action=current,
+        by=by,
+        reason=_text(reason),
+        fields={
+            name: [before[name], shown[name](current)] for name in CHANGE_LABELS if name in new
+        },
+    )
+    action_details_changed.send(sender=Action, action=current, fields=set(new), by=by)
+    if "lead" in new:
+        lines = "\n".join(change.lines())
+        notify(
+            recipients=[r for r in [current.lead] if r.pk != getattr(by, "pk", None)],
+            subject=f"You are now the named lead for {current}",
+            body=(
+                f"{_person(by)} made you the named lead for {current} ({current.agency}), "
+                f"due on {current.target_date:%-d %B %Y}.\n\n{current.description[:500]}"
+                f"\n\n{lines}\n\nReason: {change.reason}"
+            ),
+            dedupe_key=f"action-lead-{change.pk}",
+        )
+        notify(
+            recipients=[r for r in [old_lead] if r.pk != getattr(by, "pk", None)],
+            subject=f"You are no longer the named lead for {current}",
+            body=(
+                f"{_person(by)} made {_person(current.lead)} the named lead for {current} "
+                f"({current.agency}) in your place.\n\nReason: {change.reason}"
+            ),
+            dedupe_key=f"action-lead-{change.pk}-previous",
+        )
+    action.refresh_from_db()
+    return change
 
 
 # -- the lead's work ---------------------------------------------------------------

@@ -12,6 +12,7 @@ urlpatterns = [
     path("export.<str:fmt>", views.action_export, name="export"),
     path("import/", views.action_import, name="import"),
     path("<int:pk>/", views.action_detail, name="detail"),
+    path("<int:pk>/edit/", views.action_edit, name="edit"),
     path("<int:pk>/steps/<str:step>/", views.action_step, name="step"),
     path("<int:pk>/evidence/<int:item>/", views.evidence_download, name="evidence-download"),
 ]

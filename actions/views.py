@@ -21,7 +21,12 @@ from django_fsm_log.models import StateLog
 
 from actions import forms, selectors, services
 from actions.models import Action, EvidenceItem
-from actions.permissions import available_steps, can_download_evidence
+from actions.permissions import (
+    available_steps,
+    can_download_evidence,
+    can_edit_details,
+    editable_fields,
+)
 from agencies.selectors import visible_agencies
 from core.transitions import TransitionForbidden, TransitionRefused
 
@@ -104,6 +109,7 @@ class TimelineEntry:
     title: str
     by: Any
     text: str = ""
+    lines: tuple[str, ...] = ()
 
 
 def timeline(action: Action, evidence: list[EvidenceItem]) -> list[TimelineEntry]:
@@ -118,12 +124,19 @@ def timeline(action: Action, evidence: list[EvidenceItem]) -> list[TimelineEntry
         for p in action.progress.select_related("by")
     ]
     entries += [TimelineEntry(e.at, "Evidence added", e.by, e.description) for e in evidence]
+    changes = list(action.changes.select_related("by"))  # newest first
+    entries += [
+        TimelineEntry(c.at, "Details changed", c.by, f"Reason: {c.reason}", tuple(c.lines()))
+        for c in changes
+    ]
+    # The target date the action was created with: the "before" of its first change.
+    first_target = next(
+        (c.fields["target_date"][0] for c in reversed(changes) if "target_date" in c.fields),
+        f"{action.target_date:%-d %B %Y}",
+    )
     entries.append(
         TimelineEntry(
-            action.created,
-            "Action created",
-            action.created_by,
-            f"Target date {action.target_date:%-d %B %Y}",
+            action.created, "Action created", action.created_by, f"Target date {first_target}"
         )
     )
     return sorted(entries, key=lambda e: e.at, reverse=True)
@@ -155,6 +168,7 @@ def _detail(
             "evidence": evidence,
             "checks": action.learning_checks.select_related("decided_by"),
             "can_download": can_download_evidence(action, request.user),
+            "can_edit": can_edit_details(action, request.user),
             "source": action.source,
         },
         status=status,
@@ -191,6 +205,58 @@ def action_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         return _detail(request, action, {step: form}, status=400)
     messages.success(request, spec.success)
     return redirect(action)
+
+
+@login_required
+def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change an open action's details (what the user may change of them), with a
+    reason; the rest is shown read-only. A closed action sends the user back to the
+    action page with an error message."""
+    action = selectors.action_get(user=request.user, pk=pk)
+    editable = editable_fields(action, request.user)
+    if not editable:
+        raise PermissionDenied(services.NOT_PERMITTED_EDIT)
+    if not action.is_open:
+        messages.error(request, services.CLOSED_NO_EDIT)
+        return redirect(action)
+    form = forms.ActionDetailsForm(
+        request.POST if request.method == "POST" else None, action=action, editable=editable
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.action_update_details(
+                    action=action,
+                    by=request.user,
+                    reason=d["reason"],
+                    **{
+                        name: d[name]
+                        for name in ("description", "lead", "target_date")
+                        if name in d
+                    },
+                )
+            except TransitionForbidden as exc:
+                raise PermissionDenied(exc.message) from exc
+            except TransitionRefused as exc:
+                messages.error(request, exc.message)
+                return redirect(action)
+            except ValidationError as exc:
+                # a field's error by its field; "Nothing has changed" about the whole form
+                found = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+                for field, errors in found.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, f"The details of {action} have been changed.")
+                return redirect(action)
+        status = 400
+    return render(
+        request,
+        "actions/edit.html",
+        {"action": action, "form": form, "editable": editable},
+        status=status,
+    )
 
 
 @login_required

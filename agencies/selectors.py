@@ -9,9 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from agencies.models import Agency, AgencyGroupObjectPermission, AgencyUserObjectPermission
+from agencies.models import (
+    Agency,
+    AgencyGroupObjectPermission,
+    AgencyUserObjectPermission,
+    Membership,
+)
 
 
 def _codename(perm: str) -> str:
@@ -92,3 +99,33 @@ def user_agencies(user: Any) -> QuerySet[Agency]:
     if not user.is_authenticated:
         return Agency.objects.none()
     return Agency.objects.filter(memberships__user=user).distinct()
+
+
+def members_with(agency: Agency | int, perm: str) -> QuerySet[Any]:
+    """Active members of ``agency`` who hold ``perm`` on it, as ``user_can`` decides, in
+    one query (for example the people who may be an action's named lead)."""
+    agency_id = agency.pk if isinstance(agency, Agency) else agency
+    codename = _codename(perm)
+    user_grant = AgencyUserObjectPermission.objects.filter(
+        user=OuterRef("pk"),
+        content_object_id=agency_id,
+        permission__codename=codename,
+        permission__content_type__app_label="agencies",
+    )
+    group_grant = AgencyGroupObjectPermission.objects.filter(
+        group__user=OuterRef("pk"),
+        content_object_id=agency_id,
+        permission__codename=codename,
+        permission__content_type__app_label="agencies",
+    )
+    model_wide = Permission.objects.filter(
+        Q(user=OuterRef("pk")) | Q(group__user=OuterRef("pk")),
+        codename=codename,
+        content_type__app_label="agencies",
+    )
+    members = get_user_model().objects.filter(
+        is_active=True, pk__in=Membership.objects.filter(agency_id=agency_id).values("user_id")
+    )
+    return members.filter(
+        Q(is_superuser=True) | Exists(user_grant) | Exists(group_grant) | Exists(model_wide)
+    )

@@ -39,6 +39,9 @@ class RecordFlow(flow.Flow):
     cancel_states: ClassVar[set[str]] = set()
     # node name -> callable(record) -> date the task is due by (for "overdue")
     due_dates: ClassVar[dict[str, Any]] = {}
+    # node name -> the record's fields its due date is read from: when one of them
+    # changes, ``refresh_due_dates`` re-derives the due date of that node's open task.
+    due_date_fields: ClassVar[dict[str, set[str]]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -104,6 +107,29 @@ def open_tasks(record: models.Model) -> models.QuerySet[Task]:
     return Task.objects.filter(
         process=process, status__in=OPEN_TASK_STATUSES, flow_task_type="HUMAN"
     )
+
+
+def refresh_due_dates(record: models.Model, fields: set[str]) -> int:
+    """Re-derive the due date of the record's open human tasks whose due date is read
+    from one of ``fields`` (see ``RecordFlow.due_date_fields``). Returns how many."""
+    flow_class = flow_for(type(record))
+    if flow_class is None:
+        return 0
+    nodes = {node for node, read in flow_class.due_date_fields.items() if read & fields}
+    if not nodes:
+        return 0
+    refreshed = 0
+    for task in open_tasks(record):
+        name = task.flow_task.name
+        if name not in nodes:
+            continue
+        due_on = flow_class.due_dates[name](record)
+        if due_on is None:
+            TaskDue.objects.filter(task=task).delete()
+        else:
+            TaskDue.objects.update_or_create(task=task, defaults={"due_on": due_on})
+        refreshed += 1
+    return refreshed
 
 
 def complete_task(task: Task, by: Any) -> None:

@@ -13,9 +13,9 @@ from viewflow.workflow import flow
 
 from actions import services as action_services
 from actions.models import WORK_STATES, Action, ActionState
-from actions.signals import action_created
+from actions.signals import action_created, action_details_changed
 from core.workdays import add_working_days
-from workflows.base import RecordFlow, start_flow
+from workflows.base import RecordFlow, refresh_due_dates, start_flow
 from workflows.scheduler import register_sweep
 
 S = ActionState
@@ -54,6 +54,7 @@ class ActionFlow(RecordFlow):
         "sign_off": _in_working_days(10),
         "learning_check": _in_working_days(20),
     }
+    due_date_fields = {"work": {"target_date"}}
 
     @classmethod
     def record_queryset(cls) -> Any:
@@ -125,6 +126,11 @@ class ActionFlow(RecordFlow):
 @receiver(action_created, dispatch_uid="workflows.start_action_flow")
 def _start_action_flow(sender: Any, action: Action, **kwargs: Any) -> None:
     start_flow(action)
+
+
+@receiver(action_details_changed, dispatch_uid="workflows.refresh_action_due_dates")
+def _refresh_action_due_dates(sender: Any, action: Action, fields: set[str], **kwargs: Any) -> None:
+    refresh_due_dates(action, fields)
 
 
 register_sweep("action_reminders", action_services.action_send_reminders)
