@@ -1,0 +1,431 @@
+"""Agency isolation, route by route: every URL the product serves is in the matrix below
+(or in the short exempt list, with its reason), and a new route fails this test until it
+is added.
+
+The world is symmetrical: agency A (alice) and agency B (charlie) each own a review, a
+recommendation, an action at work with an evidence file and an open task, and an action
+whose six-month learning check has fallen due. Everything of A carries the marker
+``ALPHAREF``, everything of B ``BRAVOREF``. Signed in as charlie (agency lead of B, the
+most an agency user can hold):
+
+* a record route given A's record answers 404 (405 for a method the route never takes),
+  whatever the method, and reveals nothing;
+* a list, export, count or search route answers 200, shows B's marker (the control: the
+  check can fail) and never A's;
+* a route charlie's role may not use at all answers 403;
+* and after all of it, not one row of the product's tables has changed.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from openpyxl import load_workbook
+
+from actions import services
+from actions.views import STEPS
+from tests.conftest import login
+from tests.factories.actions import make_action, make_recommendation, make_review, pdf
+from workflows.base import open_tasks
+from workflows.services import task_claim
+
+A, B = "ALPHAREF", "BRAVOREF"
+
+
+@dataclass
+class Side:
+    """One agency's records."""
+
+    agency: Any
+    lead: Any
+    review: Any = None
+    recommendation: Any = None
+    action: Any = None  # in progress, with evidence and an open task
+    evidence: Any = None
+    task: Any = None
+    checked: Any = None  # signed off; its learning check is due
+    check: Any = None
+    late: Any = None  # assigned, past its target date, its work task in the queue
+
+
+def build(agency, lead, marker, *, manager, li) -> Side:
+    side = Side(agency=agency, lead=lead)
+    side.review = make_review(
+        title=f"{marker} practice review", pseudonym="Child Q", lead_agency=agency
+    )
+    side.recommendation = make_recommendation(side.review, 1, f"{marker} share information")
+    side.action = make_action(
+        agency=agency,
+        lead=lead,
+        by=manager,
+        source=side.recommendation,
+        reference=f"{marker}-1",
+        description=f"{marker} neglect training for front-line staff",
+    )
+    services.action_start_work(action=side.action, by=lead)
+    services.action_report_progress(action=side.action, by=lead, text=f"{marker} booked")
+    side.evidence = services.action_add_evidence(
+        action=side.action, by=lead, description=f"{marker} register", file=pdf()
+    )
+    side.task = task_claim(task=open_tasks(side.action).get(), by=lead)  # in the inbox
+    side.late = make_action(
+        agency=agency,
+        lead=lead,
+        by=manager,
+        source=side.recommendation,
+        reference=f"{marker}-3",
+        target_in_days=-5,
+    )
+
+    side.checked = make_action(
+        agency=agency,
+        lead=lead,
+        by=manager,
+        source=side.recommendation,
+        reference=f"{marker}-2",
+        description=f"{marker} audit of strategy meetings",
+    )
+    services.action_start_work(action=side.checked, by=lead)
+    services.action_add_evidence(action=side.checked, by=lead, description=f"{marker} audit")
+    services.action_submit_evidence(action=side.checked, by=lead)
+    services.action_accept_evidence(action=side.checked, by=li)
+    services.action_sign_off(action=side.checked, by=lead)
+    side.check = services.action_learning_check_fall_due(action=side.checked)
+    return side
+
+
+@dataclass
+class World:
+    a: Side
+    b: Side
+
+
+@pytest.fixture
+def world(agency_a, agency_b, alice, charlie, manager, li) -> World:
+    return World(
+        a=build(agency_a, alice, A, manager=manager, li=li),
+        b=build(agency_b, charlie, B, manager=manager, li=li),
+    )
+
+
+# -- the matrix ----------------------------------------------------------------------------
+
+Kwargs = Callable[[World], dict[str, Any]]
+
+
+@dataclass
+class Record:
+    """A route for one record: given agency A's, charlie gets 404 whatever the method."""
+
+    kwargs: Kwargs
+    variants: Callable[[World], list[dict[str, Any]]] | None = None  # more than one URL
+
+
+@dataclass
+class Listing:
+    """A list, export or count: 200, B's marker shown, A's never."""
+
+    kwargs: Kwargs = field(default=lambda w: {})
+    query: str = ""
+    # For an API list whose rows carry no text to mark: the key of each result and the
+    # value agency A's (B's) record would have there.
+    ids: tuple[str, Callable[[Side], Any]] | None = None
+
+
+@dataclass
+class Forbidden:
+    """A route an agency lead may not use at all: 403, whatever records it names."""
+
+    kwargs: Kwargs = field(default=lambda w: {})
+    query: str = ""
+
+
+def pk(get: Callable[[World], Any]) -> Kwargs:
+    return lambda w: {"pk": get(w).pk}
+
+
+MATRIX: dict[str, Record | Listing | Forbidden] = {
+    # pages
+    "home": Listing(),
+    "agencies:list": Listing(),  # names are public; links to A's page and its people are not
+    "agencies:detail": Record(pk(lambda w: w.a.agency)),
+    "workflows:task": Record(pk(lambda w: w.a.task)),
+    "workflows:claim": Record(pk(lambda w: w.a.task)),
+    "workflows:release": Record(pk(lambda w: w.a.task)),
+    "workflows:reassign": Record(pk(lambda w: w.a.task)),
+    "actions:list": Listing(),
+    "actions:list#search": Listing(query="?q=REF"),
+    "actions:list#agency-filter": Listing(query="?agency={a_agency}"),
+    "actions:list#review-filter": Listing(query="?review={a_review}"),
+    "actions:mine": Listing(),
+    "actions:li-queue": Forbidden(),
+    "actions:create": Forbidden(query="?recommendation={a_recommendation}"),
+    "actions:export": Listing(kwargs=lambda w: {"fmt": "csv"}),
+    "actions:export#xlsx": Listing(kwargs=lambda w: {"fmt": "xlsx"}),
+    "actions:import": Forbidden(),
+    "actions:detail": Record(pk(lambda w: w.a.action)),
+    "actions:step": Record(
+        pk(lambda w: w.a.action),
+        variants=lambda w: [
+            {"pk": action.pk, "step": step}
+            for action in (w.a.action, w.a.checked)
+            for step in STEPS
+        ],
+    ),
+    "actions:edit": Record(pk(lambda w: w.a.action)),
+    "actions:evidence-download": Record(lambda w: {"pk": w.a.action.pk, "item": w.a.evidence.pk}),
+    "scr:list": Listing(),
+    "scr:create": Forbidden(),
+    "scr:review": Record(pk(lambda w: w.a.review)),
+    "scr:review-edit": Record(pk(lambda w: w.a.review)),
+    "scr:recommendation-add": Record(pk(lambda w: w.a.review)),
+    "scr:recommendation-edit": Record(
+        lambda w: {"pk": w.a.review.pk, "rec_pk": w.a.recommendation.pk}
+    ),
+    "scr:factor-add": Record(pk(lambda w: w.a.review)),
+    # API
+    "agency-list": Listing(ids=("id", lambda side: side.agency.pk)),
+    "agency-detail": Record(pk(lambda w: w.a.agency)),
+    "task-list": Listing(),  # the inbox
+    "task-list#queue": Listing(query="?box=queue"),
+    "task-list#overdue": Listing(query="?box=overdue"),
+    "task-detail": Record(pk(lambda w: w.a.task)),
+    "task-claim": Record(pk(lambda w: w.a.task)),
+    "task-release": Record(pk(lambda w: w.a.task)),
+    "task-reassign": Record(pk(lambda w: w.a.task)),
+    "review-list": Listing(),
+    "review-detail": Record(pk(lambda w: w.a.review)),
+    "recommendation-list": Listing(),
+    "recommendation-list#filter": Listing(query="?review={a_review}"),
+    "recommendation-detail": Record(pk(lambda w: w.a.recommendation)),
+    "action-list": Listing(),
+    "action-list#agency-filter": Listing(query="?agency={a_agency}"),
+    "action-detail": Record(pk(lambda w: w.a.action)),
+    "action-start": Record(pk(lambda w: w.a.action)),
+    "action-progress": Record(pk(lambda w: w.a.action)),
+    "action-evidence": Record(pk(lambda w: w.a.action)),
+    "action-submit": Record(pk(lambda w: w.a.action)),
+    "action-accept": Record(pk(lambda w: w.a.action)),
+    "action-return-evidence": Record(pk(lambda w: w.a.action)),
+    "action-sign-off": Record(pk(lambda w: w.a.action)),
+    "action-learning-check": Record(pk(lambda w: w.a.checked)),
+    "action-cancel": Record(pk(lambda w: w.a.action)),
+    "action-details": Record(pk(lambda w: w.a.action)),
+    "action-changes": Record(pk(lambda w: w.a.action)),
+    "learning-check-list": Listing(ids=("action", lambda side: side.checked.pk)),
+    "learning-check-detail": Record(pk(lambda w: w.a.check)),
+}
+
+# Routes that hold no agency's records, with the reason.
+EXEMPT = {
+    "login": "the sign-in form",
+    "logout": "signs the caller out; names no record",
+    "api-root": "links to the API's lists",
+    "api-token": "issues the caller's own token",
+    "api-schema": "the OpenAPI document: no data",
+    "api-docs": "the page that renders the schema",
+}
+# The Django admin is for staff (superusers), who see every agency by design.
+EXEMPT_NAMESPACES = ("admin:",)
+
+
+def route_names() -> tuple[set[str], list[str]]:
+    """Every named route, with its namespace, and the unnamed patterns outside the admin."""
+    names: set[str] = set()
+    unnamed: list[str] = []
+
+    def walk(patterns: list[Any], namespace: str, prefix: str) -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+                walk(p.url_patterns, ns, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern):
+                if p.name:
+                    names.add(namespace + p.name)
+                elif not namespace.startswith(EXEMPT_NAMESPACES):
+                    unnamed.append(prefix + str(p.pattern))
+
+    walk(get_resolver().url_patterns, "", "")
+    return names, unnamed
+
+
+def test_every_route_is_in_the_isolation_matrix():
+    names, unnamed = route_names()
+    assert not unnamed, f"unnamed routes cannot be checked: {unnamed}"
+    covered = {name.split("#")[0] for name in MATRIX} | set(EXEMPT)
+    missing = sorted(n for n in names - covered if not n.startswith(EXEMPT_NAMESPACES))
+    assert not missing, f"add these routes to the isolation matrix: {missing}"
+    stale = sorted(covered - names)
+    assert not stale, f"these matrix entries name no route: {stale}"
+
+
+# -- the checks ----------------------------------------------------------------------------
+
+PROJECT_APPS = (
+    "agencies",
+    "actions",
+    "scr",
+    "workflows",
+    "core",
+    "audits",
+    "challenge_log",
+    "risk_register",
+    "viewflow",
+    "django_fsm_log",
+    "guardian",
+    "authtoken",
+)
+
+# What a hostile or mistaken request would send: every field any form or endpoint reads.
+PAYLOAD = {
+    "text": "changed",
+    "note": "changed",
+    "reason": "changed",
+    "description": "changed",
+    "method": "re_audit",
+    "evidence": "changed",
+    "verdict": "embedded",
+    "number": 9,
+    "title": "changed",
+    "user": 1,
+    "to": 1,
+    "lead": 1,
+    "domain": "child",
+    "influence": 2,
+}
+FORM_PAYLOAD = {
+    **PAYLOAD,
+    **{f"{step}-{key}": value for step in STEPS for key, value in PAYLOAD.items()},
+}
+
+
+def fingerprint() -> dict[str, list[dict[str, Any]]]:
+    """Every row of the product's tables (and viewflow's, the log's, guardian's)."""
+    rows = {}
+    for model in apps.get_models():
+        if model._meta.app_label in PROJECT_APPS:
+            rows[model._meta.label] = list(model._default_manager.order_by("pk").values())
+    return rows
+
+
+def fill(template: str, w: World) -> str:
+    return template.format(
+        a_agency=w.a.agency.pk, a_review=w.a.review.pk, a_recommendation=w.a.recommendation.pk
+    )
+
+
+def text_of(response: Any) -> str:
+    if response.get("Content-Type", "").startswith(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    ):
+        book = load_workbook(io.BytesIO(response.content), read_only=True)
+        return "\n".join(
+            str(cell)
+            for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)
+            for cell in row
+            if cell is not None
+        )
+    if response.get("Content-Type", "").startswith("application/json"):
+        return json.dumps(response.json())
+    return response.content.decode()
+
+
+def check_record(client: Any, name: str, kwargs: dict[str, Any]) -> list[str]:
+    url = reverse(name, kwargs=kwargs)
+    problems = []
+    hidden = False
+    for method in ("get", "post", "put", "patch", "delete"):
+        if ":" in name:  # a page: a form post
+            response = getattr(client, method)(url, FORM_PAYLOAD)
+        else:
+            response = getattr(client, method)(url, PAYLOAD, content_type="application/json")
+        if response.status_code == 404:
+            hidden = True
+        elif response.status_code != 405:
+            problems.append(f"{method.upper()} {url} -> {response.status_code}")
+        if A.encode() in response.content:
+            problems.append(f"{method.upper()} {url} shows agency A's marker")
+    if not hidden:
+        problems.append(f"{url}: no method answered 404")
+    return problems
+
+
+@pytest.mark.django_db
+def test_agency_b_never_reaches_agency_a(world, charlie):
+    client = login(charlie)
+    before = fingerprint()
+    problems: list[str] = []
+    checked = 0
+    for entry, rule in MATRIX.items():
+        name = entry.split("#")[0]
+        if isinstance(rule, Record):
+            for kwargs in rule.variants(world) if rule.variants else [rule.kwargs(world)]:
+                problems += check_record(client, name, kwargs)
+                checked += 1
+        else:
+            url = reverse(name, kwargs=rule.kwargs(world)) + fill(rule.query, world)
+            response = client.get(url)
+            checked += 1
+            if isinstance(rule, Forbidden):
+                if response.status_code != 403:
+                    problems.append(f"GET {url} -> {response.status_code}, expected 403")
+                continue
+            if response.status_code != 200:
+                problems.append(f"GET {url} -> {response.status_code}, expected 200")
+                continue
+            text = text_of(response)
+            if rule.ids:
+                key, of = rule.ids
+                text = " ".join(
+                    {of(world.a): A, of(world.b): B}.get(row[key], "")
+                    for row in response.json()["results"]
+                )
+            if A in text:
+                problems.append(f"GET {url} shows agency A's marker")
+            filtered_to_a = "a_agency" in rule.query or "a_review" in rule.query
+            if not filtered_to_a and name != "agencies:list" and B not in text:
+                problems.append(f"GET {url} does not show agency B's own records (control)")
+    assert not problems, "\n".join(problems)
+    assert checked > len(MATRIX)
+    assert fingerprint() == before, "charlie's requests changed agency A's records"
+
+
+@pytest.mark.django_db
+def test_agency_page_links_only_to_the_agencies_charlie_may_open(world, charlie):
+    page = login(charlie).get(reverse("agencies:list")).content.decode()
+    assert reverse("agencies:detail", args=[world.b.agency.pk]) in page
+    assert reverse("agencies:detail", args=[world.a.agency.pk]) not in page
+    assert world.a.lead.get_full_name() not in page
+    assert "alice" not in page
+
+
+@pytest.mark.django_db
+def test_the_control_holds_for_agency_a(world, alice):
+    """The same routes, signed in as alice: she sees her own records, so the absence of A's
+    marker for charlie is isolation, not an empty page."""
+    client = login(alice)
+    for name, url in [
+        ("actions:list", reverse("actions:list")),
+        ("actions:detail", world.a.action.get_absolute_url()),
+        ("scr:review", world.a.review.get_absolute_url()),
+        ("action-detail", reverse("action-detail", args=[world.a.action.pk])),
+        ("task-detail", reverse("task-detail", args=[world.a.task.pk])),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200, name
+        assert A in text_of(response), name
+        assert B not in text_of(response), name
+
+
+@pytest.mark.django_db
+def test_admin_is_closed_to_agency_users(world, charlie):
+    response = login(charlie).get(reverse("admin:index"))
+    assert response.status_code == 302 and reverse("admin:login") in response["Location"]
