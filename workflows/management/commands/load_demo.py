@@ -439,7 +439,7 @@ class Command(BaseCommand):
             lead=health,
             by=manager,
             reference="LM2.1",
-            target_in_days=10,
+            target_in_days=-4,
             description="Adopt a 'was not brought' policy for children's "
             "outpatient and community appointments",
         )
@@ -448,6 +448,13 @@ class Command(BaseCommand):
             action=a,
             by=health,
             text="Policy drafted; goes to the safeguarding committee next week.",
+        )
+        services.action_update_details(
+            action=a,
+            by=manager,
+            reason="The date was missed: the trust's safeguarding committee moved its "
+            "meeting. New date agreed with the agency lead.",
+            target_date=self._in_days(10),
         )
 
         # returned by the L&I group for more evidence
