@@ -11,9 +11,10 @@ actions there are: agency and lead are joined, the source recommendation and its
 come from one generic prefetch, and the latest progress text and the evidence count are
 subqueries.
 
-The column names match what ``actions.importing`` reads, so an exported plan can be
-edited and imported elsewhere (the importer wants the lead's username or e-mail, so the
-Lead column needs changing first: the board paper shows names).
+The column names match what ``actions.importing`` reads, so an exported plan imports
+back as it is, into another install or after editing it: the importer ignores the extra
+columns and finds the lead by the full name the board paper shows (or by a username or
+e-mail put in its place).
 """
 
 from __future__ import annotations

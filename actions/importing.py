@@ -11,15 +11,30 @@ Recommendation         ...this column (required only for a new recommendation)
 Action ref             the plan's own number, such as 3.2 (optional)
 Action                 what is to be done (required)
 Agency                 the owning agency's name or short name (must be active)
-Lead                   username or e-mail of a member of that agency
+Lead                   username, e-mail or full name (first and last name, as the
+                       export writes it) of a member of that agency
 Target date            2026-03-31, 31/03/2026, 31 Mar 2026 or a date cell
 =====================  =========================================================
+
+A plan exported from the action list (``actions.exporting``, the board paper) imports
+back as it is: its extra columns (Kind, State, RAG...) are ignored and its Lead column
+holds the lead's full name, which is looked up among the members of the row's agency
+(case and spacing do not matter; two members of that agency with the name make the row
+ambiguous: use the username or e-mail there).
 
 * :func:`parse_plan` reads and checks every row against the database and writes nothing;
 * :func:`dry_run` is the same for a user who may import (the "check my file" button);
 * :func:`import_plan` is all or nothing: any problem in any row and nothing is written,
   otherwise every action is created through ``actions.services.action_create`` (so each
-  starts its workflow) inside one transaction.
+  starts its workflow) inside one transaction. It checks the file again inside that
+  transaction, one import at a time, so a file sent twice at once is imported once.
+
+Between the check and the import the page keeps the uploaded file, not the user:
+:func:`store_upload` saves it under ``imports/`` in the default storage,
+:func:`read_upload` and :func:`delete_upload` read and remove it, and the scheduler sweep
+:func:`delete_stale_uploads` deletes any left there for more than a day.
+
+Looking records up costs a fixed number of queries whatever the number of rows.
 
 Problems carry the row number as the spreadsheet shows it (the header is row 1), the
 column and a message; the messages are the constants below, filled in with
@@ -28,23 +43,28 @@ column and a message; the messages are the constants below, filled in with
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import re
+import secrets
 import zipfile
 from collections import defaultdict
 from collections.abc import Generator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from pathlib import Path
+from datetime import date, datetime, time, timedelta
+from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from actions import services
 from actions.exporting import (
@@ -71,6 +91,11 @@ MAX_UNPACKED_BYTES = 50 * 1024 * 1024
 MAX_SCANNED_ROWS = 20 * MAX_ROWS
 MAX_REFERENCE_LENGTH = Action._meta.get_field("reference").max_length or 30
 MAX_RECOMMENDATION_NUMBER = 32767
+IMPORT_LOCK_KEY = 727_002  # PostgreSQL advisory lock (the scheduler's is 727_001)
+
+# Uploaded files kept between the check and the import.
+UPLOAD_DIR = "imports"
+UPLOAD_MAX_AGE = timedelta(hours=24)
 
 CSV_TYPES = {".csv"}
 XLSX_TYPES = {".xlsx"}
@@ -126,7 +151,15 @@ AGENCY_AMBIGUOUS = (
 )
 AGENCY_INACTIVE = "{agency} is no longer an active agency: choose another agency."
 LEAD_NOT_FOUND = "No user has the username or e-mail “{value}”."
+LEAD_NOT_FOUND_IN_AGENCY = (
+    "No member of {agency} has the name, username or e-mail “{value}”: "
+    "enter the lead's name, username or e-mail."
+)
 LEAD_AMBIGUOUS = "More than one user has the e-mail “{value}”: enter the username instead."
+LEAD_NAME_AMBIGUOUS = (
+    "More than one member of {agency} is called “{value}”: "
+    "enter the lead's username or e-mail instead."
+)
 LEAD_INACTIVE = "The account “{value}” is deactivated: choose another lead."
 LEAD_NOT_IN_AGENCY = (
     "“{value}” is not a member of {agency}: the lead must be a member of the owning agency."
@@ -524,6 +557,30 @@ class _Lookups:
             Membership.objects.filter(user_id__in=user_ids).values_list("user_id", "agency_id")
         )
 
+        # A lead given by name (the export writes full names) is looked for among the
+        # members of the agencies the file names: one query, whatever the row count.
+        self.members_by_name: dict[tuple[int, str], list[Any]] = defaultdict(list)
+        by_name = {
+            w
+            for w in wanted
+            if w.casefold() not in self.users_by_username
+            and w.casefold() not in self.users_by_email
+        }
+        agency_ids: set[int] = set()
+        for raw in raw_rows:
+            if raw.text(LEAD) in by_name and raw.text(AGENCY):
+                row_agency, _ = self.agency(raw.text(AGENCY))
+                if row_agency is not None:
+                    agency_ids.add(row_agency.pk)
+        if agency_ids:
+            for membership in Membership.objects.filter(agency_id__in=agency_ids).select_related(
+                "user"
+            ):
+                name = _norm(membership.user.get_full_name())
+                members = self.members_by_name[(membership.agency_id, name)]
+                if name and all(u.pk != membership.user_id for u in members):
+                    members.append(membership.user)
+
         self.recommendations: dict[tuple[int, int], Any] = {}
         self.recommendation_model = Recommendation
 
@@ -568,12 +625,28 @@ class _Lookups:
         return agency, None
 
     def lead(self, value: str, agency: Agency | None) -> tuple[Any | None, str | None]:
+        """The user named by username, then e-mail, then full name among the members of
+        ``agency``. Several members with the name are ambiguous, unless only one of them
+        is active (a deactivated account could never lead the action)."""
         user = self.users_by_username.get(value.casefold())
         if user is None:
             matches = self.users_by_email.get(value.casefold(), [])
             if len(matches) > 1:
                 return None, LEAD_AMBIGUOUS.format(value=_show(value))
             user = matches[0] if matches else None
+        if user is None and agency is not None:
+            named = self.members_by_name.get((agency.pk, _norm(value)), [])
+            if len(named) > 1:
+                active = [u for u in named if u.is_active]
+                if len(active) > 1:
+                    return None, LEAD_NAME_AMBIGUOUS.format(value=_show(value), agency=agency.name)
+                named = active or named[:1]  # none active: "deactivated" below
+            if not named:
+                return None, LEAD_NOT_FOUND_IN_AGENCY.format(value=_show(value), agency=agency.name)
+            user = named[0]
+            if not user.is_active:
+                return None, LEAD_INACTIVE.format(value=_show(value))
+            return user, None  # a member of the agency, found among its members
         if user is None:
             return None, LEAD_NOT_FOUND.format(value=_show(value))
         if not user.is_active:
@@ -747,6 +820,15 @@ def parse_plan(file: bytes | IO[bytes] | Any, filename: str) -> ImportResult:
     return result
 
 
+def _one_import_at_a_time() -> None:
+    """Inside the import's transaction, wait for any other import to finish. PostgreSQL:
+    a transaction-scoped advisory lock; SQLite: its writers are serialised already (the
+    transaction takes the write lock when it begins)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
+
+
 def _require_permission(by: Any) -> None:
     if by is None or not by.has_perm("actions.manage_plan"):
         raise TransitionForbidden(NOT_PERMITTED_IMPORT)
@@ -771,15 +853,18 @@ def import_plan(*, file: bytes | IO[bytes] | Any, filename: str, by: Any) -> Imp
     """Create every action in the file, or none: with any problem in any row nothing is
     written and the problems are returned."""
     _require_permission(by)
-    result = parse_plan(file, filename)
-    result.dry_run = False
-    if result.problems:
-        return result
     from scr.models import Recommendation
 
     created: list[Action] = []
     try:
         with transaction.atomic():
+            # Checked again here, one import at a time: a second copy of the same file
+            # sent at the same moment (a double click) finds the first one's actions.
+            _one_import_at_a_time()
+            result = parse_plan(file, filename)
+            result.dry_run = False
+            if result.problems:
+                return result
             new_recommendations: dict[tuple[int, int], Any] = {}
             for row in result.rows:
                 recommendation = row.recommendation
@@ -818,3 +903,82 @@ def import_plan(*, file: bytes | IO[bytes] | Any, filename: str, by: Any) -> Imp
         return result
     result.created = created
     return result
+
+
+# -- the uploaded file, kept between the check and the import -------------------------------
+def _is_upload(path: str) -> bool:
+    where = PurePosixPath(path)
+    return where.parent == PurePosixPath(UPLOAD_DIR) and where.suffix in CSV_TYPES | XLSX_TYPES
+
+
+def store_upload(data: bytes, filename: str) -> str:
+    """Keep a checked file's bytes as ``imports/<random token>.<csv|xlsx>`` in the
+    default storage; returns its path. The token is also the name the page uses for it
+    (see :func:`upload_token`)."""
+    suffix = Path(filename or "").suffix.lower()
+    if suffix not in CSV_TYPES | XLSX_TYPES:
+        raise ValueError(f"not a plan file: {filename!r}")
+    token = secrets.token_hex(16)
+    return default_storage.save(f"{UPLOAD_DIR}/{token}{suffix}", ContentFile(data))
+
+
+def upload_token(path: str) -> str:
+    return PurePosixPath(path).stem
+
+
+def read_upload(path: str) -> bytes | None:
+    """The kept file's bytes, or None if it is not there any more."""
+    if not _is_upload(path):
+        return None
+    try:
+        with default_storage.open(path, "rb") as stored:
+            data = stored.read(MAX_BYTES + 1)
+    except OSError:
+        return None
+    return bytes(data)
+
+
+def delete_upload(path: str) -> None:
+    """Delete a kept file; nothing happens if it is gone already."""
+    if not _is_upload(path):
+        return
+    with contextlib.suppress(FileNotFoundError):
+        default_storage.delete(path)
+
+
+def _moment(when: date | datetime | None) -> datetime:
+    now = timezone.now()
+    if when is None:
+        return now
+    if isinstance(when, datetime):
+        return when if timezone.is_aware(when) else timezone.make_aware(when)
+    if when == timezone.localdate(now):
+        return now
+    return timezone.make_aware(datetime.combine(when, time.min))
+
+
+def delete_stale_uploads(when: date | datetime | None = None) -> int:
+    """Scheduler sweep: delete the files kept under ``imports/`` for more than
+    :data:`UPLOAD_MAX_AGE` (a check nobody confirmed). ``when`` is the scheduler's today
+    (meaning now; another day means its midnight) or a moment; returns how many files
+    were deleted. Idempotent, and a file that disappears meanwhile is skipped."""
+    cutoff = _moment(when) - UPLOAD_MAX_AGE
+    try:
+        _, names = default_storage.listdir(UPLOAD_DIR)
+    except (FileNotFoundError, NotADirectoryError):
+        return 0
+    deleted = 0
+    for name in names:
+        path = f"{UPLOAD_DIR}/{name}"
+        try:
+            modified = default_storage.get_modified_time(path)
+        except OSError:
+            continue  # deleted since the listing (an import finished, another sweep)
+        if modified > cutoff:
+            continue
+        try:
+            default_storage.delete(path)
+        except FileNotFoundError:
+            continue
+        deleted += 1
+    return deleted

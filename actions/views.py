@@ -421,29 +421,142 @@ def action_export(request: HttpRequest, fmt: str) -> HttpResponse:
     return response
 
 
+# The files checked in this session and not imported yet: token -> {"path", "filename",
+# "checked_at"}. The token names the file kept in ``imports/`` (``importing.store_upload``);
+# only the session that checked a file can import it.
+PENDING_IMPORTS = "action_imports"
+MAX_PENDING_IMPORTS = 5  # checks kept per session (several tabs); the oldest go first
+IMPORT_NO_FILE = "Select a CSV or Excel file"
+IMPORT_CHECK_EXPIRED = "This check has expired or belongs to someone else: upload the file again"
+PREVIEW_DESCRIPTION_LENGTH = 90
+
+
+def _pending_imports(request: HttpRequest) -> dict[str, dict[str, str]]:
+    """This session's checked files; a check older than ``importing.UPLOAD_MAX_AGE`` is
+    forgotten and its file deleted."""
+    from actions import importing
+
+    stored = request.session.get(PENDING_IMPORTS)
+    pending = stored if isinstance(stored, dict) else {}
+    now = timezone.now()
+    fresh: dict[str, dict[str, str]] = {}
+    for token, entry in pending.items():
+        try:
+            checked_at = datetime.fromisoformat(entry["checked_at"])
+            current = now - checked_at <= importing.UPLOAD_MAX_AGE
+        except (KeyError, TypeError, ValueError):
+            current = False
+        if current:
+            fresh[token] = entry
+        elif isinstance(entry, dict) and isinstance(entry.get("path"), str):
+            importing.delete_upload(entry["path"])
+    if fresh != stored:
+        _save_pending_imports(request, fresh)
+    return fresh
+
+
+def _save_pending_imports(request: HttpRequest, pending: dict[str, dict[str, str]]) -> None:
+    if pending:
+        request.session[PENDING_IMPORTS] = dict(pending)
+    else:
+        request.session.pop(PENDING_IMPORTS, None)
+
+
+def _shorten(text: str, limit: int = PREVIEW_DESCRIPTION_LENGTH) -> str:
+    """``text`` on one line, cut at a word before ``limit`` characters (with "…")."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut and not text[limit - 1].isspace():
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,.;:-\u2013") + "…"
+
+
+def _import_preview(result: Any) -> list[dict[str, Any]]:
+    """What the import will create, a row of the file each."""
+    return [
+        {
+            "row": row.row,
+            "review": row.review.title,
+            "recommendation_number": row.recommendation_number,
+            "new_recommendation": row.recommendation is None,
+            "reference": row.reference,
+            "description": _shorten(row.description),
+            "agency": row.agency.name,
+            "lead": row.lead.get_full_name() or row.lead.get_username(),
+            "target_date": row.target_date,
+        }
+        for row in result.rows
+    ]
+
+
 @login_required
 def action_import(request: HttpRequest) -> HttpResponse:
-    """Upload an action plan (CSV or XLSX): a dry run lists every row's problems; the
-    import is all-or-nothing."""
+    """Import an action plan (CSV or XLSX) in two steps, without uploading it twice.
+
+    1. Check: the uploaded file is checked (a dry run: every row's problems, nothing
+       saved). If it can be imported, its bytes are kept (``importing.store_upload``),
+       the session remembers them under a random token, and the page previews what the
+       import will create, with an "Import N actions" button that posts the token.
+    2. Import: the kept file is imported all-or-nothing (checked again: the data may
+       have changed since), then deleted and forgotten whatever the outcome. A token this
+       session does not hold answers 400 and saves nothing.
+
+    "Check a different file" forgets the check and deletes its file."""
     from actions import importing
 
     if not request.user.has_perm("actions.manage_plan"):
         raise PermissionDenied(services.NOT_PERMITTED_CREATE)
-    context: dict[str, Any] = {"result": None, "error": None}
+    context: dict[str, Any] = {"result": None, "error": None, "token": None, "confirmed": False}
     status = 200
     if request.method == "POST":
-        upload = request.FILES.get("plan")
-        if upload is None:
-            context["error"] = "Select a CSV or Excel file"
-            status = 400
-        else:
-            data = upload.read(importing.MAX_BYTES + 1)
-            filename = upload.name or ""
-            if request.POST.get("confirm") == "1":
-                result = importing.import_plan(file=data, filename=filename, by=request.user)
+        pending = _pending_imports(request)
+        token = request.POST.get("token", "")
+        if request.POST.get("step") == "discard":
+            entry = pending.pop(token, None)
+            if entry is not None:
+                importing.delete_upload(entry["path"])
+                _save_pending_imports(request, pending)
+            return redirect("actions:import")
+        if token:
+            entry = pending.pop(token, None)
+            data = importing.read_upload(entry["path"]) if entry is not None else None
+            if entry is None or data is None:
+                if entry is not None:
+                    _save_pending_imports(request, pending)
+                context["error"] = IMPORT_CHECK_EXPIRED
+                status = 400
             else:
+                result = importing.import_plan(
+                    file=data, filename=entry["filename"], by=request.user
+                )
+                importing.delete_upload(entry["path"])
+                _save_pending_imports(request, pending)
+                context.update(result=result, confirmed=True)
+                status = 200 if result.ok else 400
+        else:
+            upload = request.FILES.get("plan")
+            if upload is None:
+                context["error"] = IMPORT_NO_FILE
+                status = 400
+            else:
+                data = upload.read(importing.MAX_BYTES + 1)
+                filename = upload.name or ""
                 result = importing.dry_run(file=data, filename=filename, by=request.user)
-            context["result"] = result
-            context["confirmed"] = request.POST.get("confirm") == "1"
-            status = 200 if result.ok else 400
+                context["result"] = result
+                status = 200 if result.ok else 400
+                if result.ok:
+                    path = importing.store_upload(data, filename)
+                    token = importing.upload_token(path)
+                    pending[token] = {
+                        "path": path,
+                        "filename": filename,
+                        "checked_at": timezone.now().isoformat(),
+                    }
+                    while len(pending) > MAX_PENDING_IMPORTS:
+                        oldest = min(pending, key=lambda t: pending[t]["checked_at"])
+                        importing.delete_upload(pending.pop(oldest)["path"])
+                    _save_pending_imports(request, pending)
+                    context.update(token=token, preview=_import_preview(result))
     return render(request, "actions/import.html", context, status=status)

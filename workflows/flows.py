@@ -11,6 +11,7 @@ from django.utils import timezone
 from viewflow import this
 from viewflow.workflow import flow
 
+from actions import importing as action_importing
 from actions import services as action_services
 from actions.models import WORK_STATES, Action, ActionState
 from actions.signals import action_created, action_details_changed
@@ -134,3 +135,5 @@ def _refresh_action_due_dates(sender: Any, action: Action, fields: set[str], **k
 
 
 register_sweep("action_reminders", action_services.action_send_reminders)
+# Plan files uploaded for an import that was checked but never confirmed.
+register_sweep("stale_import_uploads", action_importing.delete_stale_uploads)

@@ -13,6 +13,8 @@ from datetime import date, datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import Workbook
 
 from actions import importing, services
@@ -25,10 +27,10 @@ from actions.importing import (
     parse_recommendation_number,
 )
 from actions.models import Action, ActionState
-from agencies.models import Agency, AgencyKind
+from agencies.models import Agency, AgencyKind, Role
 from core.transitions import TransitionForbidden
 from scr.models import Recommendation
-from tests.factories import AgencyFactory, UserFactory
+from tests.factories import AgencyFactory, UserFactory, member
 from tests.factories.actions import make_recommendation, make_review
 from workflows.base import process_for
 
@@ -222,7 +224,11 @@ def test_a_file_with_bad_rows_reports_every_problem_and_writes_nothing(
         Problem(
             10, "Recommendation no.", importing.RECOMMENDATION_NUMBER_INVALID.format(value="three")
         ),
-        Problem(10, "Lead", importing.LEAD_NOT_FOUND.format(value="nobody")),
+        Problem(
+            10,
+            "Lead",
+            importing.LEAD_NOT_FOUND_IN_AGENCY.format(value="nobody", agency=police_name),
+        ),
         Problem(10, "Target date", importing.VALUE_REQUIRED.format(column="Target date")),
         Problem(11, "Agency", importing.AGENCY_INACTIVE.format(agency=closed.name)),
         Problem(12, "Action ref", importing.REFERENCE_TOO_LONG.format(limit=30)),
@@ -497,3 +503,125 @@ def test_the_quote_the_export_adds_before_a_formula_is_taken_off(review, police,
     assert result.ok, result.problems
     assert result.rows[0].description == "=Review the front door"
     assert result.rows[0].reference == "-1"
+
+
+# -- the lead by full name (what the export writes) ------------------------------------------
+CSC_NAME = "Barnet Children's Social Care"
+
+
+def named(user, first, last, **fields):
+    user.first_name, user.last_name = first, last
+    for name, value in fields.items():
+        setattr(user, name, value)
+    user.save()
+    return user
+
+
+def lead_row(lead, agency=CSC_NAME, description="Deliver neglect training"):
+    return [SCR, "1", "", "", description, agency, lead, "2026-03-31"]
+
+
+def test_a_lead_given_by_full_name_is_found_among_the_agencys_members(
+    review, police, alice, charlie, manager
+):
+    named(alice, "Alice", "Okafor")
+    named(charlie, "Charlie", "Okafor")  # the same surname in another agency is no match
+    rows = [
+        lead_row("Alice Okafor", description="First"),
+        lead_row("  alice   OKAFOR ", description="Second"),  # case and spacing ignored
+        lead_row("Charlie Okafor", agency="Met Police", description="Third"),
+    ]
+    result = import_plan(file=csv_file(rows), filename="plan.csv", by=manager)
+    assert result.ok, [str(p) for p in result.problems]
+    assert [a.lead for a in result.created] == [alice, alice, charlie]
+
+
+def test_a_full_name_two_members_of_the_agency_share_is_ambiguous(review, alice, agency_a, manager):
+    named(alice, "Alice", "Okafor")
+    namesake = named(member(agency_a, Role.PRACTITIONER, "alice2"), "Alice", "Okafor")
+    # the username still works
+    rows = [lead_row("Alice Okafor"), lead_row("alice", description="Audit supervision")]
+    result = dry_run(file=csv_file(rows), filename="plan.csv", by=manager)
+    assert result.problems == [
+        Problem(
+            2,
+            "Lead",
+            importing.LEAD_NAME_AMBIGUOUS.format(value="Alice Okafor", agency=CSC_NAME),
+        )
+    ]
+    assert "username or e-mail" in importing.LEAD_NAME_AMBIGUOUS
+
+    # A deactivated namesake could never lead the action: the active one is meant.
+    named(namesake, "Alice", "Okafor", is_active=False)
+    result = dry_run(file=csv_file(rows), filename="plan.csv", by=manager)
+    assert result.ok, result.problems
+    assert result.rows[0].lead == alice
+
+
+def test_a_full_name_of_someone_in_another_agency_is_not_found(
+    review, police, alice, charlie, manager
+):
+    named(alice, "Alice", "Okafor")
+    named(charlie, "Charlie", "Brown")
+    rows = [
+        lead_row("Charlie Brown"),
+        lead_row("Alice Okafor", agency="Met Police", description="Audit supervision"),
+    ]
+    result = dry_run(file=csv_file(rows), filename="plan.csv", by=manager)
+    assert result.problems == [
+        Problem(
+            2,
+            "Lead",
+            importing.LEAD_NOT_FOUND_IN_AGENCY.format(value="Charlie Brown", agency=CSC_NAME),
+        ),
+        Problem(
+            3,
+            "Lead",
+            importing.LEAD_NOT_FOUND_IN_AGENCY.format(value="Alice Okafor", agency=police.name),
+        ),
+    ]
+
+
+def test_a_deactivated_lead_named_by_full_name_is_refused(review, alice, manager):
+    named(alice, "Alice", "Okafor", is_active=False)
+    result = dry_run(file=csv_file([lead_row("Alice Okafor")]), filename="plan.csv", by=manager)
+    assert result.problems == [
+        Problem(2, "Lead", importing.LEAD_INACTIVE.format(value="Alice Okafor"))
+    ]
+
+
+def test_checking_costs_the_same_queries_for_3_rows_as_for_60(
+    review, police, alice, charlie, manager
+):
+    """Leads by username, e-mail and full name, in two agencies: the lookups are a fixed
+    number of queries, not one per row."""
+    named(alice, "Alice", "Okafor")
+    named(charlie, "Charlie", "Brown")
+    agency_and_lead = [
+        (CSC_NAME, "alice"),
+        ("Met Police", "charlie@example.org"),
+        (CSC_NAME, "Alice Okafor"),
+        ("Met Police", "charlie brown"),
+    ]
+
+    def rows(n):
+        return [
+            [
+                SCR,
+                str(1 + i % 3),
+                "New text",
+                "",
+                f"Action {i}",
+                *agency_and_lead[i % 4],
+                "2026-03-31",
+            ]
+            for i in range(n)
+        ]
+
+    def queries(n):
+        with CaptureQueriesContext(connection) as ctx:
+            result = parse_plan(csv_file(rows(n)), "plan.csv")
+        assert result.ok, result.problems[:3]
+        return len(ctx)
+
+    assert queries(60) == queries(3)

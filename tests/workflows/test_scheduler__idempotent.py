@@ -91,7 +91,7 @@ def overdue_action(alice, ann, agency_a, manager):
 def test_reminders_are_queued_once_a_week(overdue_action, mailoutbox):
     today = timezone.localdate()
     first = run_pass(today)
-    assert first.sweeps == {"action_reminders": 2}
+    assert first.sweeps == {"action_reminders": 2, "stale_import_uploads": 0}
     assert mails_to(mailoutbox) == ["alice@example.org", "ann@example.org"]
 
     # later the same day, and the rest of the ISO week: nothing more
@@ -99,7 +99,7 @@ def test_reminders_are_queued_once_a_week(overdue_action, mailoutbox):
     for day in [today, *[monday + timedelta(days=i) for i in range(7)]]:
         with time_machine.travel(after(day), tick=False):
             result = run_pass(day)
-            assert result.sweeps == {"action_reminders": 0}, day
+            assert result.sweeps == {"action_reminders": 0, "stale_import_uploads": 0}, day
             assert result.sent == 0
     assert Notification.objects.count() == 2
     assert len(mailoutbox) == 2
@@ -107,8 +107,8 @@ def test_reminders_are_queued_once_a_week(overdue_action, mailoutbox):
     # the next week: one more each
     next_week = monday + timedelta(days=7)
     with time_machine.travel(after(next_week), tick=False):
-        assert run_pass(next_week).sweeps == {"action_reminders": 2}
-        assert run_pass(next_week).sweeps == {"action_reminders": 0}
+        assert run_pass(next_week).sweeps == {"action_reminders": 2, "stale_import_uploads": 0}
+        assert run_pass(next_week).sweeps == {"action_reminders": 0, "stale_import_uploads": 0}
     assert len(mailoutbox) == 4
 
 
@@ -134,7 +134,7 @@ def test_no_reminders_for_work_that_is_not_overdue_or_is_done(
     make_action(agency=agency_a, lead=alice, by=manager, target_in_days=0)  # due today
     cancelled = make_action(agency=agency_a, lead=alice, by=manager, target_in_days=-3)
     action_services.action_cancel(action=cancelled, by=manager, reason="Superseded")
-    assert run_pass().sweeps == {"action_reminders": 0}
+    assert run_pass().sweeps == {"action_reminders": 0, "stale_import_uploads": 0}
     assert mailoutbox == []
 
 
@@ -156,12 +156,14 @@ def test_run_scheduler_runs_one_pass_and_prints_its_summary(overdue_action, mail
     out = StringIO()
     call_command("run_scheduler", stdout=out)
     assert out.getvalue().strip() == (
-        "0 timer(s) fired; sweeps: action_reminders=2; 2 notification(s) sent, 0 failed"
+        "0 timer(s) fired; sweeps: action_reminders=2, stale_import_uploads=0; "
+        "2 notification(s) sent, 0 failed"
     )
     out = StringIO()
     call_command("run_scheduler", stdout=out)
     assert out.getvalue().strip() == (
-        "0 timer(s) fired; sweeps: action_reminders=0; 0 notification(s) sent, 0 failed"
+        "0 timer(s) fired; sweeps: action_reminders=0, stale_import_uploads=0; "
+        "0 notification(s) sent, 0 failed"
     )
     assert len(mailoutbox) == 2
 
