@@ -58,6 +58,7 @@ def review_actions_by_recommendation(*, user: Any, review: Review) -> list[dict[
         rows.append(
             {
                 "recommendation": rec,
+                "caption": f"Actions for recommendation {rec.number}",
                 "actions": rec_actions,
                 "rag": Counter(a.rag() for a in rec_actions),
             }

@@ -5,8 +5,10 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import urlencode
 
 from core.transitions import TransitionForbidden
 from scr import selectors, services
@@ -18,6 +20,8 @@ from scr.forms import (
     ReviewForm,
 )
 from scr.models import ReviewKind
+
+PAGE_SIZE = 50
 
 
 def _apply_errors(form: Any, exc: ValidationError) -> None:
@@ -34,11 +38,14 @@ def review_list(request: HttpRequest) -> HttpResponse:
     if kind not in ReviewKind.values:
         kind = None
     reviews = selectors.review_list(user=request.user, kind=kind)
+    page = Paginator(reviews, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "scr/list.html",
         {
-            "reviews": reviews,
+            "reviews": page.object_list,
+            "page": page,
+            "query": urlencode({"kind": kind}) if kind else "",
             "kinds": ReviewKind.choices,
             "kind": kind,
             "can_manage": request.user.has_perm("scr.manage_review"),

@@ -112,3 +112,33 @@ def test_review_shows_only_the_users_agency_actions(alice, charlie, manager, age
     assert theirs.description.encode() in page.content
     assert mine.description.encode() not in page.content
     assert login(manager).get(review.get_absolute_url()).content.count(b"action") > 0
+
+
+@pytest.mark.django_db
+def test_review_list_is_paginated_and_keeps_the_kind_filter(manager):
+    from scr.models import ReviewKind
+    from scr.views import PAGE_SIZE
+
+    for n in range(PAGE_SIZE + 2):
+        make_review(title=f"Rapid review {n:03}", pseudonym=f"Child R{n}", kind=ReviewKind.RAPID)
+    make_review(title="An SCR", kind=ReviewKind.SCR)
+    client = login(manager)
+    first = client.get(reverse("scr:list"), {"kind": ReviewKind.RAPID}).content.decode()
+    assert "Page 1 of 2" in first
+    assert "An SCR" not in first
+    assert f"?kind={ReviewKind.RAPID}&amp;page=2" in first
+    second = client.get(reverse("scr:list"), {"kind": ReviewKind.RAPID, "page": 2})
+    assert second.content.decode().count("Rapid review 0") == 2
+    assert client.get(reverse("scr:list"), {"page": "nonsense"}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_each_recommendations_actions_table_is_captioned_with_its_number(manager, alice, agency_a):
+    review = make_review(lead_agency=agency_a)
+    for number in (1, 2):
+        make_action(
+            agency=agency_a, lead=alice, by=manager, source=make_recommendation(review, number)
+        )
+    page = login(manager).get(review.get_absolute_url()).content.decode()
+    assert "Actions for recommendation 1</caption>" in page
+    assert "Actions for recommendation 2</caption>" in page
