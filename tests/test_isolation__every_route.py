@@ -105,14 +105,30 @@ def build(agency, lead, marker, *, manager, li) -> Side:
 class World:
     a: Side
     b: Side
+    shared: Any = None  # a review led by A with an action of each agency on one recommendation
+    shared_recommendation: Any = None
 
 
 @pytest.fixture
 def world(agency_a, agency_b, alice, charlie, manager, li) -> World:
-    return World(
+    w = World(
         a=build(agency_a, alice, A, manager=manager, li=li),
         b=build(agency_b, charlie, B, manager=manager, li=li),
     )
+    w.shared = make_review(
+        title="Shared practice review", pseudonym="Child S", lead_agency=agency_a
+    )
+    w.shared_recommendation = make_recommendation(w.shared, 1, "Share at strategy meetings")
+    for agency, lead, marker in ((agency_a, alice, A), (agency_b, charlie, B)):
+        make_action(
+            agency=agency,
+            lead=lead,
+            by=manager,
+            source=w.shared_recommendation,
+            reference=f"{marker}-S",
+            description=f"{marker} shared learning",
+        )
+    return w
 
 
 # -- the matrix ----------------------------------------------------------------------------
@@ -137,6 +153,7 @@ class Listing:
     # For an API list whose rows carry no text to mark: the key of each result and the
     # value agency A's (B's) record would have there.
     ids: tuple[str, Callable[[Side], Any]] | None = None
+    control: bool = True  # False: B's marker need not show (a record naming no action)
 
 
 @dataclass
@@ -164,11 +181,15 @@ MATRIX: dict[str, Record | Listing | Forbidden] = {
     "actions:list#search": Listing(query="?q=REF"),
     "actions:list#agency-filter": Listing(query="?agency={a_agency}"),
     "actions:list#review-filter": Listing(query="?review={a_review}"),
+    "actions:list#shared-review": Listing(query="?review={shared}"),
     "actions:mine": Listing(),
     "actions:li-queue": Forbidden(),
     "actions:create": Forbidden(query="?recommendation={a_recommendation}"),
     "actions:export": Listing(kwargs=lambda w: {"fmt": "csv"}),
     "actions:export#xlsx": Listing(kwargs=lambda w: {"fmt": "xlsx"}),
+    "actions:export#shared-review": Listing(
+        kwargs=lambda w: {"fmt": "csv"}, query="?review={shared}"
+    ),
     "actions:import": Forbidden(),
     "actions:detail": Record(pk(lambda w: w.a.action)),
     "actions:step": Record(
@@ -184,6 +205,7 @@ MATRIX: dict[str, Record | Listing | Forbidden] = {
     "scr:list": Listing(),
     "scr:create": Forbidden(),
     "scr:review": Record(pk(lambda w: w.a.review)),
+    "scr:review#shared": Listing(kwargs=pk(lambda w: w.shared)),
     "scr:review-edit": Record(pk(lambda w: w.a.review)),
     "scr:recommendation-add": Record(pk(lambda w: w.a.review)),
     "scr:recommendation-edit": Record(
@@ -202,11 +224,16 @@ MATRIX: dict[str, Record | Listing | Forbidden] = {
     "task-reassign": Record(pk(lambda w: w.a.task)),
     "review-list": Listing(),
     "review-detail": Record(pk(lambda w: w.a.review)),
+    "review-detail#shared": Listing(kwargs=pk(lambda w: w.shared), control=False),
     "recommendation-list": Listing(),
     "recommendation-list#filter": Listing(query="?review={a_review}"),
     "recommendation-detail": Record(pk(lambda w: w.a.recommendation)),
+    "recommendation-detail#shared": Listing(
+        kwargs=pk(lambda w: w.shared_recommendation), control=False
+    ),
     "action-list": Listing(),
     "action-list#agency-filter": Listing(query="?agency={a_agency}"),
+    "action-list#shared-review": Listing(query="?review={shared}"),
     "action-detail": Record(pk(lambda w: w.a.action)),
     "action-start": Record(pk(lambda w: w.a.action)),
     "action-progress": Record(pk(lambda w: w.a.action)),
@@ -317,7 +344,10 @@ def fingerprint() -> dict[str, list[dict[str, Any]]]:
 
 def fill(template: str, w: World) -> str:
     return template.format(
-        a_agency=w.a.agency.pk, a_review=w.a.review.pk, a_recommendation=w.a.recommendation.pk
+        a_agency=w.a.agency.pk,
+        a_review=w.a.review.pk,
+        a_recommendation=w.a.recommendation.pk,
+        shared=w.shared.pk,
     )
 
 
@@ -391,7 +421,7 @@ def test_agency_b_never_reaches_agency_a(world, charlie):
             if A in text:
                 problems.append(f"GET {url} shows agency A's marker")
             filtered_to_a = "a_agency" in rule.query or "a_review" in rule.query
-            if not filtered_to_a and name != "agencies:list" and B not in text:
+            if rule.control and not filtered_to_a and name != "agencies:list" and B not in text:
                 problems.append(f"GET {url} does not show agency B's own records (control)")
     assert not problems, "\n".join(problems)
     assert checked > len(MATRIX)
