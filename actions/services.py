@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
+from django_fsm_log.models import StateLog
 
 from actions.models import (
     CHANGE_LABELS,
@@ -30,7 +31,8 @@ from actions.permissions import editable_fields
 from actions.signals import action_created, action_details_changed
 from actions.validators import validate_evidence_file
 from agencies.models import Agency, Membership, Partnership, Role
-from agencies.selectors import user_can
+from agencies.roles import AGENCY_ROLE_PERMISSIONS
+from agencies.selectors import holders, user_can
 from core.outbox import notify
 from core.transitions import (
     CONCURRENT_CHANGE,
@@ -86,6 +88,53 @@ def learning_check_months() -> int:
 
 def next_check_date(from_day: date) -> date:
     return from_day + relativedelta(months=learning_check_months())
+
+
+# -- notifications ----------------------------------------------------------------------
+# Who may be told about an action: whoever may still see its agency's records. A lead
+# who has left the agency (or whose account is closed) is not told, since the e-mails
+# quote the action.
+READ_PERMISSION = "view_agency_records"
+
+
+def readers(actions: list[Action], *recipients: Any) -> dict[int, set[int]]:
+    """For the agencies of ``actions``, the ids of those of ``recipients`` (users, or
+    lists of users) who may see its records: at most three queries, whatever the
+    numbers, so a sweep reads it once for all its actions."""
+    people: list[Any] = []
+    for r in recipients:
+        people.extend(r if isinstance(r, list | tuple | set) else [r])
+    return holders(READ_PERMISSION, {a.agency_id for a in actions}, people)
+
+
+def _notify(
+    *,
+    action: Action,
+    recipients: list[Any],
+    subject: str,
+    body: str,
+    dedupe_key: str,
+    allowed: dict[int, set[int]] | None = None,
+) -> int:
+    """Every notification about an action goes through here: only the recipients who
+    may still see the action's agency's records are told (``allowed``, from
+    ``readers``; read now for this one action when not given)."""
+    recipients = [r for r in recipients if r is not None]
+    if allowed is None:
+        allowed = readers([action], recipients)
+    may_see = allowed.get(action.agency_id, set())
+    return notify(
+        recipients=[r for r in recipients if r.pk in may_see],
+        subject=subject,
+        body=body,
+        dedupe_key=dedupe_key,
+    )
+
+
+def _last_step_id(action: Action) -> int:
+    """The id of the action's latest transition log row: a dedupe key for what that
+    step tells people."""
+    return int(StateLog.objects.for_(action).order_by("-pk").values_list("pk", flat=True)[0])
 
 
 # -- creating ----------------------------------------------------------------------
@@ -223,7 +272,8 @@ def action_update_details(
     action_details_changed.send(sender=Action, action=current, fields=set(new), by=by)
     if "lead" in new:
         lines = "\n".join(change.lines())
-        notify(
+        _notify(
+            action=current,
             recipients=[r for r in [current.lead] if r.pk != getattr(by, "pk", None)],
             subject=f"You are now the named lead for {current}",
             body=(
@@ -233,7 +283,8 @@ def action_update_details(
             ),
             dedupe_key=f"action-lead-{change.pk}",
         )
-        notify(
+        _notify(
+            action=current,
             recipients=[r for r in [old_lead] if r.pk != getattr(by, "pk", None)],
             subject=f"You are no longer the named lead for {current}",
             body=(
@@ -316,16 +367,29 @@ def action_submit_evidence(*, action: Action, by: Any, note: str = "") -> Action
 # -- the Learning and Improvement group's review --------------------------------------
 @transaction.atomic
 def action_accept_evidence(*, action: Action, by: Any, note: str = "") -> Action:
-    return run_transition(
+    run_transition(
         action, "accept", by=by, refused=NOT_SUBMITTED, forbidden=NOT_PERMITTED_REVIEW, comment=note
     )
+    _notify(
+        action=action,
+        recipients=_agency_leads({action.agency_id}).get(action.agency_id, []),
+        subject=f"Evidence accepted, awaiting sign-off: {action}",
+        body=(
+            f"The Learning and Improvement group accepted the evidence on {action} for "
+            f"{action.agency}. It now waits for an agency lead to sign it off."
+            f"\n\n{action.description[:500]}"
+            + (f"\n\nNote: {note.strip()}" if note.strip() else "")
+        ),
+        dedupe_key=f"action-accepted-{_last_step_id(action)}",
+    )
+    return action
 
 
 @transaction.atomic
 def action_return_evidence(*, action: Action, by: Any, reason: str) -> Action:
     if not reason.strip():
         raise ValidationError({"reason": RETURN_NEEDS_REASON})
-    return run_transition(
+    run_transition(
         action,
         "return_evidence",
         by=by,
@@ -333,6 +397,18 @@ def action_return_evidence(*, action: Action, by: Any, reason: str) -> Action:
         forbidden=NOT_PERMITTED_REVIEW,
         comment=reason.strip(),
     )
+    _notify(
+        action=action,
+        recipients=[action.lead],
+        subject=f"Evidence returned: {action}",
+        body=(
+            f"The Learning and Improvement group returned the evidence on {action} for "
+            f"{action.agency}. Add what is missing and submit it again.\n\n"
+            f"Reason: {reason.strip()}\n\n{action.description[:500]}"
+        ),
+        dedupe_key=f"action-returned-{_last_step_id(action)}",
+    )
+    return action
 
 
 # -- the agency lead's sign-off -------------------------------------------------------
@@ -363,7 +439,8 @@ def action_learning_check_fall_due(*, action: Action) -> LearningCheck:
         comment="Learning check fell due",
     )
     check = LearningCheck.objects.create(action=action, due_on=due_on)
-    notify(
+    _notify(
+        action=action,
         recipients=[
             action.lead,
             *_designated_leads({action.agency_id}).get(action.agency_id, []),
@@ -439,7 +516,8 @@ def action_record_learning_check(
     check.decided_at = timezone.now()
     check.next_check_on = next_check_on
     check.save()
-    notify(
+    _notify(
+        action=action,
         recipients=[action.lead],
         subject=f"Learning check on {action}: {Verdict(verdict).label}",
         body=f"The learning check on {action} found: {Verdict(verdict).label}.\n\n{comment}",
@@ -485,14 +563,36 @@ def _designated_leads(agency_ids: set[int]) -> dict[int, list[Any]]:
     return out
 
 
+def _agency_leads(agency_ids: set[int]) -> dict[int, list[Any]]:
+    """The active members of each agency whose role may sign its actions off."""
+    roles = [r for r, perms in AGENCY_ROLE_PERMISSIONS.items() if "sign_off_action" in perms]
+    out: dict[int, list[Any]] = {}
+    for m in (
+        Membership.objects.filter(agency_id__in=agency_ids, role__in=roles, user__is_active=True)
+        .select_related("user")
+        .order_by("agency_id", "user_id")
+    ):
+        if m.user not in out.setdefault(m.agency_id, []):
+            out[m.agency_id].append(m.user)
+    return out
+
+
 def action_send_reminders(today: date) -> int:
     """Overdue actions remind their lead and the agency's designated leads once a week;
-    an action overdue by more than N working days is flagged to the partnership
-    manager once; learning checks still due remind the lead, the designated leads and
-    the L&I group once a week. Idempotent: every notification has a dedupe key."""
+    actions whose evidence was accepted but which are still not signed off after their
+    target date remind the agency's agency leads once a week; an action in either
+    list overdue by more than N working days is flagged to the partnership manager
+    once; learning checks still due remind the lead, the designated leads and the L&I
+    group once a week. Only people who may still see the action's agency's records are
+    told (``_notify``). Idempotent: every notification has a dedupe key."""
     partnership = Partnership.current()
     overdue = list(
         Action.objects.filter(state__in=WORK_STATES, target_date__lt=today).select_related(
+            "lead", "agency"
+        )
+    )
+    unsigned = list(
+        Action.objects.filter(state=S.ACCEPTED, target_date__lt=today).select_related(
             "lead", "agency"
         )
     )
@@ -506,9 +606,10 @@ def action_send_reminders(today: date) -> int:
         .select_related("lead", "agency")
         .distinct()
     )
-    if not overdue and not checks_due:
+    if not overdue and not unsigned and not checks_due:
         return 0
     leads = _designated_leads({a.agency_id for a in [*overdue, *checks_due]})
+    signers = _agency_leads({a.agency_id for a in unsigned}) if unsigned else {}
     li_group = _li_group() if checks_due else []
     managers = list(
         get_user_model()
@@ -519,25 +620,48 @@ def action_send_reminders(today: date) -> int:
         )
         .distinct()
     )
+    everyone = [a.lead for a in [*overdue, *unsigned, *checks_due]]
+    for people in [*leads.values(), *signers.values(), li_group, managers]:
+        everyone.extend(people)
+    allowed = readers([*overdue, *unsigned, *checks_due], everyone)
     week = today.isocalendar()
     queued = 0
     with transaction.atomic():
-        for action in overdue:
-            queued += notify(
-                recipients=[action.lead, *leads.get(action.agency_id, [])],
-                subject=f"Overdue action: {action}",
-                body=(
-                    f"{action} for {action.agency} was due on {action.target_date:%d %B %Y}."
-                    f"\n\n{action.description[:500]}"
-                ),
-                dedupe_key=f"action-overdue-{action.pk}-{week.year}-W{week.week}",
-            )
+        for action in [*overdue, *unsigned]:
+            if action.state == S.ACCEPTED:
+                queued += _notify(
+                    action=action,
+                    recipients=signers.get(action.agency_id, []),
+                    subject=f"Awaiting sign-off: {action}",
+                    body=(
+                        f"The evidence on {action} for {action.agency} was accepted, but the "
+                        f"action is not signed off and was due on "
+                        f"{action.target_date:%d %B %Y}. An agency lead can sign it off."
+                        f"\n\n{action.description[:500]}"
+                    ),
+                    dedupe_key=f"action-unsigned-{action.pk}-{week.year}-W{week.week}",
+                    allowed=allowed,
+                )
+            else:
+                queued += _notify(
+                    action=action,
+                    recipients=[action.lead, *leads.get(action.agency_id, [])],
+                    subject=f"Overdue action: {action}",
+                    body=(
+                        f"{action} for {action.agency} was due on "
+                        f"{action.target_date:%d %B %Y}.\n\n{action.description[:500]}"
+                    ),
+                    dedupe_key=f"action-overdue-{action.pk}-{week.year}-W{week.week}",
+                    allowed=allowed,
+                )
             late_by = working_days_between(action.target_date, today)
             if (
                 late_by > partnership.overdue_escalation_working_days
                 and action.escalated_at is None
             ):
-                queued += notify(
+                queued += _notify(
+                    action=action,
+                    allowed=allowed,
                     recipients=managers,
                     subject=f"Action overdue by {late_by} working days: {action}",
                     body=(
@@ -545,11 +669,15 @@ def action_send_reminders(today: date) -> int:
                         f"(lead: {action.lead.get_full_name() or action.lead}) "
                         f"was due on {action.target_date:%d %B %Y}."
                     ),
-                    dedupe_key=f"action-escalated-{action.pk}",
+                    # per target date: a new date clears the flag (action_update_details),
+                    # and missing that one is flagged again
+                    dedupe_key=f"action-escalated-{action.pk}-{action.target_date:%Y%m%d}",
                 )
                 Action.objects.filter(pk=action.pk).update(escalated_at=timezone.now())
         for action in checks_due:
-            queued += notify(
+            queued += _notify(
+                action=action,
+                allowed=allowed,
                 recipients=[action.lead, *leads.get(action.agency_id, []), *li_group],
                 subject=f"Learning check still due: {action}",
                 body=(

@@ -5,6 +5,11 @@ user's memberships and roles (``agencies.roles``). ``sync_user_grants`` makes th
 grants match the memberships exactly: it is called whenever a membership changes, so no
 grant outlives the role that justified it. Partnership-wide roles are groups whose
 model-level permissions ``ensure_partnership_groups`` keeps in line with the table.
+
+When a user's access shrinks (a membership removed or changed, a partnership role
+taken away, the account deactivated) :data:`access_reduced` is sent, inside the same
+transaction, so a layer above can act on it (the workflow layer puts back in the queue
+the tasks the user may no longer take) without this app importing it.
 """
 
 from __future__ import annotations
@@ -14,10 +19,17 @@ from typing import Any
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.dispatch import Signal
 
 from agencies.models import Agency, AgencyUserObjectPermission, Membership
 from agencies.roles import AGENCY_ROLE_PERMISSIONS, PARTNERSHIP_ROLE_PERMISSIONS
 from agencies.selectors import GRANTS_CACHE
+
+# Sent (sender=the user model, user=...) after a user lost some access: object grants
+# withdrawn by ``sync_user_grants``, a partnership group left, or the account
+# deactivated (``agencies.signals``). Sent inside the change's transaction; receivers
+# must re-check what the user may still do rather than trust the reason.
+access_reduced = Signal()
 
 
 def _agency_permissions() -> dict[str, Permission]:
@@ -52,8 +64,14 @@ def sync_user_grants(*, user: Any) -> None:
             if (agency_id, perm_id) not in existing
         ]
     )
-    # Django caches permissions on the user object; drop the caches so the change is
-    # visible at once to whoever holds this instance.
+    clear_permission_caches(user)
+    if stale:
+        access_reduced.send(sender=type(user), user=user)
+
+
+def clear_permission_caches(user: Any) -> None:
+    """Django caches permissions on the user object; drop the caches so a change is
+    visible at once to whoever holds this instance."""
     for attr in (
         "_perm_cache",
         "_user_perm_cache",

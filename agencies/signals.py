@@ -2,23 +2,98 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models.signals import post_delete, post_migrate, post_save
+from django.contrib.auth import get_user_model
+from django.db.models.signals import (
+    m2m_changed,
+    post_delete,
+    post_migrate,
+    post_save,
+    pre_save,
+)
 from django.dispatch import receiver
 
-from agencies.grants import ensure_partnership_groups, sync_agency_grants, sync_user_grants
+from agencies.grants import (
+    access_reduced,
+    clear_permission_caches,
+    ensure_partnership_groups,
+    sync_agency_grants,
+    sync_user_grants,
+)
 from agencies.models import Agency, Membership
+
+User = get_user_model()
+
+
+@receiver(pre_save, sender=Membership)
+def membership_changing(sender: Any, instance: Membership, **kwargs: Any) -> None:
+    # A membership moved to another person (in the admin): the previous one's grants
+    # must be re-derived too, after the save.
+    if instance.pk and not kwargs.get("raw"):
+        instance._previous_user_id = (  # type: ignore[attr-defined]
+            Membership.objects.filter(pk=instance.pk).values_list("user_id", flat=True).first()
+        )
 
 
 @receiver(post_save, sender=Membership)
 @receiver(post_delete, sender=Membership)
 def membership_changed(sender: Any, instance: Membership, **kwargs: Any) -> None:
     sync_user_grants(user=instance.user)
+    previous = instance.__dict__.pop("_previous_user_id", None)
+    if previous is not None and previous != instance.user_id:
+        previous_user = User.objects.filter(pk=previous).first()
+        if previous_user is not None:
+            sync_user_grants(user=previous_user)
 
 
 @receiver(post_save, sender=Agency)
 def agency_changed(sender: Any, instance: Agency, created: bool, **kwargs: Any) -> None:
     if not created and not kwargs.get("raw"):
         sync_agency_grants(agency=instance)
+
+
+@receiver(post_save, sender=User, dispatch_uid="agencies.user_deactivated")
+def user_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A deactivated account holds no access (the selectors ignore an inactive user's
+    grants, which stay for a reactivation): announce it like any other loss."""
+    update_fields = kwargs.get("update_fields")
+    if kwargs.get("raw") or instance.is_active:
+        return
+    if update_fields is not None and "is_active" not in update_fields:
+        return  # e.g. last_login: not a change of access
+    clear_permission_caches(instance)
+    access_reduced.send(sender=User, user=instance)
+
+
+def _partnership_role_removed(
+    sender: Any, instance: Any, action: str, reverse: bool, pk_set: Any, **kwargs: Any
+) -> None:
+    """A user left a partnership group (or lost a model-level permission): the
+    permissions it gave everywhere are gone."""
+    if action == "pre_clear" and reverse:
+        # group.user_set.clear(): post_clear does not say who was removed
+        instance._users_cleared = list(instance.user_set.all())
+        return
+    if action not in ("post_remove", "post_clear"):
+        return
+    if not reverse:
+        users = [instance]
+    elif action == "post_clear":
+        users = getattr(instance, "_users_cleared", [])
+    else:
+        users = list(User.objects.filter(pk__in=pk_set or []))
+    for user in users:
+        clear_permission_caches(user)
+        access_reduced.send(sender=User, user=user)
+
+
+m2m_changed.connect(
+    _partnership_role_removed, sender=User.groups.through, dispatch_uid="agencies.groups_left"
+)
+m2m_changed.connect(
+    _partnership_role_removed,
+    sender=User.user_permissions.through,
+    dispatch_uid="agencies.permissions_removed",
+)
 
 
 def _create_groups(sender: Any, **kwargs: Any) -> None:

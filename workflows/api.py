@@ -49,7 +49,8 @@ class ReassignSerializer(serializers.Serializer):
 
 
 class TaskViewSet(viewsets.ReadOnlyModelViewSet):
-    """Workflow tasks. ``?box=inbox`` (default), ``queue`` or ``overdue``."""
+    """Workflow tasks. ``?box=inbox`` (default), ``queue``, ``overdue`` or ``team`` (every
+    open task of the agencies whose tasks you manage)."""
 
     serializer_class = TaskSerializer
 
@@ -62,6 +63,8 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
             return selectors.task_queue(user=user)
         if box == "overdue":
             return selectors.task_overdue(user=user)
+        if box == "team":
+            return selectors.task_team(user=user)
         return selectors.task_inbox(user=user)
 
     @extend_schema(request=None, responses=TaskSerializer)

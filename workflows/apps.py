@@ -6,4 +6,5 @@ class WorkflowsConfig(AppConfig):
     verbose_name = "Workflows"
 
     def ready(self) -> None:
-        from workflows import base, flows  # noqa: F401  (registers flows and the receiver)
+        # registers the flows and the receivers (advance_flow, release_tasks_out_of_reach)
+        from workflows import base, flows, services  # noqa: F401

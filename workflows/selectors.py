@@ -14,13 +14,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.contenttypes.prefetch import GenericPrefetch
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from agencies.selectors import agency_grants
-from workflows.base import registered_flows
+from actions.models import OPEN_STATES, Action
+from agencies.models import Membership
+from agencies.selectors import agencies_for, agency_grants, holder_q
+from workflows.base import OPEN_TASK_STATUSES, registered_flows
 
 QUEUE_STATUSES = [STATUS.NEW]
 INBOX_STATUSES = [STATUS.ASSIGNED, STATUS.STARTED]
@@ -105,9 +107,67 @@ def task_visible(*, user: Any) -> QuerySet[Task]:
     if not user.is_authenticated:
         return Task.objects.none()
     grants = agency_grants(user)
-    q = Q(owner=user) | _permission_q(user)
+    q = Q(owner=user) | _permission_q(user) | _team_q(user)
     if user.has_perm("agencies.view_agency_records"):
         q |= Q(owner_permission_obj_pk__isnull=False)
     elif grants.get("view_agency_records"):
         q |= Q(owner_permission_obj_pk__in=_ids(grants["view_agency_records"]))
     return Task.objects.filter(q, flow_task_type="HUMAN")
+
+
+def _team_q(user: Any) -> Q:
+    """The tasks the user manages (``manage_agency_tasks``): on the agencies they hold it
+    on; held model-wide (the partnership manager), every task, with or without an
+    agency (the L&I group's)."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.has_perm("agencies.manage_agency_tasks"):
+        return Q(pk__isnull=False)  # every task (an empty Q() would vanish in an OR)
+    agency_ids = agency_grants(user).get("manage_agency_tasks")
+    if not agency_ids:
+        return Q(pk__in=[])
+    # a task on an agency carries one of the agencies' permissions on it: naming them
+    # lets the (owner_permission, owner_permission_obj_pk, status) index serve this
+    perms = [p for p in queue_permissions() if p.startswith("agencies.")]
+    return Q(owner_permission__in=perms, owner_permission_obj_pk__in=_ids(agency_ids))
+
+
+def manages_tasks(user: Any) -> bool:
+    """Whether the user may reassign the tasks of at least one agency."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return bool(
+        user.has_perm("agencies.manage_agency_tasks")
+        or agency_grants(user).get("manage_agency_tasks")
+    )
+
+
+def task_team(*, user: Any) -> QuerySet[Task]:
+    """Every open task of the agencies whose tasks the user manages, picked up or not
+    (the "Team tasks" tab): see ``_team_q``."""
+    if not manages_tasks(user):
+        return Task.objects.none()
+    return _with_rows(
+        Task.objects.filter(_team_q(user), status__in=OPEN_TASK_STATUSES, flow_task_type="HUMAN")
+    ).order_by("due__due_on", "created", "pk")
+
+
+# -- what My work flags beside tasks -----------------------------------------------------
+def actions_without_a_lead(*, user: Any) -> QuerySet[Action]:
+    """Open actions whose named lead can no longer act on them (no longer a member of
+    the action's agency who may update its actions, or their account is closed), on
+    the agencies where ``user`` may change the lead: every agency for the partnership
+    manager (``actions.manage_plan``), the agencies they lead for an agency lead. One
+    query, with the agency and the lead."""
+    if not user.is_authenticated or not user.is_active:
+        return Action.objects.none()
+    actions = Action.objects.filter(state__in=OPEN_STATES)
+    if not user.has_perm("actions.manage_plan"):
+        actions = actions.filter(agency__in=agencies_for(user, "update_action"))
+    member = Membership.objects.filter(user=OuterRef("lead"), agency=OuterRef("agency"))
+    return (
+        actions.exclude(Exists(member) & holder_q("update_action", user="lead", agency="agency"))
+        .annotate(lead_is_member=Exists(member))
+        .select_related("agency", "lead")
+        .order_by("target_date", "pk")
+    )

@@ -1,5 +1,6 @@
-"""The home page (inbox, queue, overdue) and the task pages: claim, release, reassign.
-A task is done on its record's page; these views only change who holds it."""
+"""The home page (inbox, queue, overdue, and the team's tasks for a manager) and the task
+pages: claim, release, reassign. A task is done on its record's page; these views only
+change who holds it."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from viewflow.workflow.models import Task
 
@@ -27,16 +30,36 @@ def _page(request: HttpRequest, qs: Any, param: str) -> Any:
     return Paginator(qs, PAGE_SIZE).get_page(request.GET.get(param))
 
 
+# How many actions without a lead My work lists (the rest follow as these are fixed).
+LEADLESS_SHOWN = 10
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
+    rights = services.TaskRights(user)
+    boxes = {
+        "inbox": _page(request, selectors.task_inbox(user=user), "inbox"),
+        "queue": _page(request, selectors.task_queue(user=user), "queue"),
+        "overdue": _page(request, selectors.task_overdue(user=user), "overdue"),
+    }
+    if rights.manages_any():
+        boxes["team"] = _page(request, selectors.task_team(user=user), "team")
+    for page in boxes.values():
+        rights.mark(page.object_list)
+    leadless = selectors.actions_without_a_lead(user=user)
+    leadless_shown = list(leadless[: LEADLESS_SHOWN + 1])
     return render(
         request,
         "workflows/home.html",
         {
-            "inbox": _page(request, selectors.task_inbox(user=user), "inbox"),
-            "queue": _page(request, selectors.task_queue(user=user), "queue"),
-            "overdue": _page(request, selectors.task_overdue(user=user), "overdue"),
+            **boxes,
+            "manages": "team" in boxes,
+            "today": timezone.localdate(),
+            "leadless": leadless_shown[:LEADLESS_SHOWN],
+            "leadless_count": (
+                leadless.count() if len(leadless_shown) > LEADLESS_SHOWN else len(leadless_shown)
+            ),
         },
     )
 
@@ -56,9 +79,17 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponseRedirect(record_url(task))
 
 
+def _next(value: str) -> str:
+    """A path on this site to go back to, or "" (never another site: no "//host" or
+    "/\\host", which browsers read as one)."""
+    if value.startswith("/") and url_has_allowed_host_and_scheme(value, allowed_hosts=None):
+        return value
+    return ""
+
+
 def _back(request: HttpRequest) -> HttpResponse:
-    nxt = request.POST.get("next", "")
-    if nxt.startswith("/") and not nxt.startswith("//"):
+    nxt = _next(request.POST.get("next", ""))
+    if nxt:
         return HttpResponseRedirect(nxt)
     return redirect("home")
 
@@ -124,11 +155,18 @@ def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(
                     request, f"“{task.title}” is now with {to.get_full_name() or to.username}."
                 )
-                return redirect("home")
+                return _back(request)
         status = 400 if form.errors else 200
+    nxt = _next(request.POST.get("next", "") or request.GET.get("next", ""))
     return render(
         request,
         "workflows/reassign.html",
-        {"task": task, "form": form, "record_url": record_url(task)},
+        {
+            "task": task,
+            "form": form,
+            "record_url": record_url(task),
+            "next": nxt,
+            "back_url": nxt or record_url(task),
+        },
         status=status,
     )

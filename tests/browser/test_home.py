@@ -93,3 +93,20 @@ def test_home_and_pick_up_without_javascript(nojs_page, sign_in, alice, work_tas
     submit(page.locator("#inbox").get_by_role("button", name="Release").first)
     assert "back in the queue" in success_banner(page)
     assert_accessible(page)
+
+
+def test_my_work_flags_an_action_whose_lead_left_and_links_to_change_it(
+    page, sign_in, manager, alice, work_tasks
+):
+    """The partnership manager's My work says which actions' named lead can no longer
+    act, and "change the lead" opens the action's details form."""
+    alice.memberships.get().delete()
+    sign_in(page, manager)
+    check_page(page, "/", title="My work")
+    banner = page.get_by_role("region", name="Important")
+    heading = "3 open actions have a named lead who can no longer act on them"
+    assert heading in banner.inner_text()
+    assert banner.get_by_text("is no longer a member of").count() == 3
+    action = work_tasks["claimed"].process.artifact
+    submit(banner.get_by_role("link", name=f"change the lead of {action}"))
+    assert urlparse(page.url).path == f"/actions/{action.pk}/edit/"

@@ -183,3 +183,22 @@ def test_police_lead_never_sees_csc_action_tasks(demo):
         .filter(process__artifact_object_id__in=csc_action_ids)
         .exists()
     )
+
+
+def test_csc_manager_reassigns_a_csc_task_from_team_tasks(demo):
+    """The README's walk for csc.manager: My work's Team tasks tab lists CSC's open
+    tasks with a Reassign link, and one goes to someone else who may take it."""
+    client = Client()
+    client.force_login(user("csc.manager"), backend="django.contrib.auth.backends.ModelBackend")
+    home = client.get("/")
+    team = list(home.context["team"].object_list)
+    csc = Agency.objects.get(name=CSC)
+    assert team and all(t.process.artifact.agency == csc for t in team)
+    task = team[0]
+    assert f"/tasks/{task.pk}/reassign/" in home.content.decode()
+    form = client.get(f"/tasks/{task.pk}/reassign/").context["form"]
+    (choice, _label), *_ = form.fields["assignee"].choices
+    assert client.post(f"/tasks/{task.pk}/reassign/", {"assignee": choice}).status_code == 302
+    task.refresh_from_db()
+    assert task.owner_id == choice
+    assert task.pk in {t.pk for t in task_inbox(user=User.objects.get(pk=choice))}
