@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from drf_spectacular.utils import extend_schema
+from django.http import Http404
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action as api_action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -13,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from actions import selectors, services
+from actions.forms import target_date_problem
 from actions.models import (
     Action,
     ActionChange,
@@ -20,10 +22,18 @@ from actions.models import (
     EvidenceItem,
     ImpactMethod,
     LearningCheck,
+    Rag,
     Verdict,
 )
+from actions.permissions import editable_fields
 from agencies.models import Agency
+from agencies.selectors import members_with
+from core.api import IdField, query_params
+from core.transitions import TransitionForbidden
 from scr.models import Recommendation
+
+# Path ids are ASCII digits: "/actions/²/" (a digit to str.isdigit, not to int) is a 404.
+ID_PATTERN = "[0-9]+"
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
@@ -105,35 +115,107 @@ class ActionSerializer(serializers.ModelSerializer):
         return action.source_object_id if isinstance(action.source, Recommendation) else None
 
 
+def _new_target_date(value: date) -> date:
+    problem = target_date_problem(value)
+    if problem:
+        raise serializers.ValidationError(problem)
+    return value
+
+
+def _eligible_lead(agency: Agency | int, username: str) -> Any:
+    """The agency lead of ``agency`` with ``username``. Anyone else, whether the account
+    exists or not, is the same error: the answer never tells who has an account."""
+    lead = members_with(agency, "update_action").filter(username=username).first()
+    if lead is None:
+        raise serializers.ValidationError(services.LEAD_NOT_IN_AGENCY)
+    return lead
+
+
 class ActionCreateSerializer(serializers.Serializer):
     recommendation = serializers.PrimaryKeyRelatedField(
         queryset=Recommendation.objects.all(), required=False, allow_null=True
     )
     agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.filter(is_active=True))
-    lead = serializers.SlugRelatedField(
-        slug_field="username", queryset=get_user_model().objects.filter(is_active=True)
-    )
+    lead = serializers.CharField(help_text="The username of an agency lead of the agency.")
     description = serializers.CharField()
-    target_date = serializers.DateField()
-    reference = serializers.CharField(required=False, allow_blank=True, default="")
+    target_date = serializers.DateField(
+        help_text="Today or later, and within 10 years.",
+    )
+    reference = serializers.CharField(required=False, allow_blank=True, default="", max_length=30)
+
+    def validate_target_date(self, value: date) -> date:
+        return _new_target_date(value)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # the lead depends on the agency: checked once both fields are valid
+        try:
+            attrs["lead"] = _eligible_lead(attrs["agency"], attrs["lead"])
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({"lead": exc.detail}) from None
+        return attrs
 
 
 class ActionDetailsSerializer(serializers.Serializer):
     """A change to an open action's details: any of ``description``, ``lead`` and
-    ``target_date`` (what is left out stays as it is), and the ``reason``."""
+    ``target_date`` (what is left out stays as it is), and the ``reason``. Built with the
+    action in its context: the lead is one of its agency's leads (or the current lead),
+    a new target date is today or later and within 10 years."""
 
     description = serializers.CharField(required=False)
-    lead = serializers.SlugRelatedField(
-        slug_field="username",
-        queryset=get_user_model().objects.filter(is_active=True),
-        required=False,
+    lead = serializers.CharField(
+        required=False, help_text="The username of an agency lead of the owning agency."
     )
-    target_date = serializers.DateField(required=False)
+    target_date = serializers.DateField(
+        required=False, help_text="A new date is today or later, and within 10 years."
+    )
     reason = serializers.CharField(
         error_messages={
             "required": services.EDIT_NEEDS_REASON,
             "blank": services.EDIT_NEEDS_REASON,
         }
+    )
+
+    def validate_lead(self, value: str) -> Any:
+        action: Action = self.context["action"]
+        if value == action.lead.get_username():
+            return action.lead  # unchanged, even if their role has changed since
+        return _eligible_lead(action.agency_id, value)
+
+    def validate_target_date(self, value: date) -> date:
+        action: Action = self.context["action"]
+        # An overdue action keeps its date when only the lead changes.
+        return value if value == action.target_date else _new_target_date(value)
+
+
+class ActionListQuery(serializers.Serializer):
+    """The actions list's filters (query parameters)."""
+
+    agency = IdField(help_text="The owning agency's id.")
+    review = IdField(help_text="Actions on this review's recommendations.")
+    state = serializers.ChoiceField(
+        choices=ActionState.choices,
+        required=False,
+        error_messages={"invalid_choice": "Unknown state “{input}”."},
+    )
+    rag = serializers.ChoiceField(
+        choices=Rag.choices,
+        required=False,
+        error_messages={"invalid_choice": "Unknown RAG status “{input}”."},
+    )
+    mine = serializers.BooleanField(
+        required=False, default=False, help_text="Only the actions the caller leads."
+    )
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=selectors.SEARCH_MAX_LENGTH,
+        help_text="Words in the action's reference or description (any case; every word).",
+    )
+
+
+class LearningCheckListQuery(serializers.Serializer):
+    open = serializers.BooleanField(
+        required=False, default=False, help_text="Only the checks that are due."
     )
 
 
@@ -177,49 +259,47 @@ class LearningCheckInputSerializer(serializers.Serializer):
     verdict = serializers.ChoiceField(choices=Verdict.choices)
 
 
+@extend_schema_view(list=extend_schema(parameters=[ActionListQuery]))
 class ActionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Actions of the agencies the caller may see. Filters: ``agency``, ``review``,
-    ``state``, ``rag``, ``mine=1``. Each step is a POST; a step not allowed from the
-    current state is a 409, one the caller may not take a 403. ``details/`` changes an
-    open action's details (with a reason), ``changes/`` lists those changes."""
+    ``state``, ``rag``, ``mine=1`` and ``q`` (search); a filter that is not valid is a 400
+    naming it. Each step is a POST; a step not allowed from the current state is a 409,
+    one the caller may not take a 403 (checked before the body is read). ``details/``
+    changes an open action's details (with a reason), ``changes/`` lists those
+    changes."""
 
     serializer_class = ActionSerializer
     parser_classes = [JSONParser, FormParser, MultiPartParser]
+    lookup_value_regex = ID_PATTERN
 
     def get_queryset(self) -> Any:
         user = self.request.user
         if self.action != "list":
             return selectors.action_list(user=user)
-        params = self.request.query_params
-
-        def _int(name: str) -> int | None:
-            value = params.get(name, "")
-            if value and not value.isdigit():
-                raise serializers.ValidationError({name: ["Must be a whole number."]})
-            return int(value) if value else None
-
-        state = params.get("state") or None
-        if state and state not in ActionState.values:
-            raise serializers.ValidationError({"state": [f"Unknown state “{state}”."]})
+        params = query_params(ActionListQuery, self.request)
         return selectors.action_list(
             user=user,
-            agency=_int("agency"),
-            review=_int("review"),
-            state=state,
-            rag=params.get("rag") or None,
-            lead=user if params.get("mine") == "1" else None,
+            agency=params.get("agency"),
+            review=params.get("review"),
+            state=params.get("state"),
+            rag=params.get("rag"),
+            lead=user if params["mine"] else None,
+            q=params.get("q"),
         )
 
     def get_object(self) -> Action:
-        pk = self.kwargs["pk"]
-        if not str(pk).isdigit():
-            from django.http import Http404
-
+        pk = str(self.kwargs["pk"])
+        # ASCII digits, and no longer than the largest id (2**63 - 1 has 19 digits)
+        if not pk.isascii() or not pk.isdigit() or len(pk) > 19:
             raise Http404
         return selectors.action_get(user=self.request.user, pk=int(pk))
 
     @extend_schema(request=ActionCreateSerializer, responses={201: ActionSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # The permission comes first: who may not create actions learns nothing from the
+        # body's errors (which usernames, agencies or recommendations exist).
+        if not request.user.has_perm("actions.manage_plan"):
+            raise TransitionForbidden(services.NOT_PERMITTED_CREATE)
         body = ActionCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         d = body.validated_data
@@ -237,11 +317,15 @@ class ActionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=ActionDetailsSerializer, responses=ActionSerializer)
     @api_action(detail=True, methods=["post"])
     def details(self, request: Request, pk: str | None = None) -> Response:
-        return self._step(
-            request,
-            ActionDetailsSerializer,
-            lambda a, d: services.action_update_details(action=a, by=request.user, **d),
-        )
+        action = self.get_object()
+        # The permission comes first, as for a step.
+        if not editable_fields(action, request.user):
+            raise TransitionForbidden(services.NOT_PERMITTED_EDIT)
+        body = ActionDetailsSerializer(data=request.data, context={"action": action})
+        body.is_valid(raise_exception=True)
+        services.action_update_details(action=action, by=request.user, **body.validated_data)
+        action.refresh_from_db()
+        return Response(ActionSerializer(action).data)
 
     @extend_schema(request=None, responses=ActionChangeSerializer(many=True))
     @api_action(detail=True, methods=["get"])
@@ -350,10 +434,12 @@ class ActionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         )
 
 
+@extend_schema_view(list=extend_schema(parameters=[LearningCheckListQuery]))
 class LearningCheckViewSet(viewsets.ReadOnlyModelViewSet):
     """Learning checks on actions the caller may see; ``?open=1`` for those due."""
 
     serializer_class = LearningCheckSerializer
+    lookup_value_regex = ID_PATTERN
 
     def get_queryset(self) -> Any:
         from agencies.selectors import visible_agencies
@@ -361,6 +447,6 @@ class LearningCheckViewSet(viewsets.ReadOnlyModelViewSet):
         qs = LearningCheck.objects.filter(
             action__agency__in=visible_agencies(self.request.user)
         ).select_related("decided_by")
-        if self.request.query_params.get("open") == "1":
+        if self.action == "list" and query_params(LearningCheckListQuery, self.request)["open"]:
             qs = qs.filter(verdict="")
         return qs.order_by("due_on", "pk")

@@ -1,18 +1,43 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Layout, Size
+from dateutil.relativedelta import relativedelta
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.utils import timezone
 
 from actions.models import Action, ActionState, ImpactMethod, Rag, Verdict
+from actions.selectors import SEARCH_MAX_LENGTH
 from actions.validators import MAX_EVIDENCE_BYTES
 from agencies.models import Agency
 from agencies.selectors import members_with
+
+# A target date set on a page or through the API (creating an action or moving its date)
+# is today or later, and no further ahead than a plan looks. The importer and the demo
+# record past dates from existing plans, so this is checked here, not in the services.
+TARGET_DATE_MAX_YEARS = 10
+TARGET_DATE_PAST = "Target date must be today or in the future"
+TARGET_DATE_TOO_FAR = f"Target date must be within {TARGET_DATE_MAX_YEARS} years from today"
+
+
+def latest_target_date(today: date | None = None) -> date:
+    return (today or timezone.localdate()) + relativedelta(years=TARGET_DATE_MAX_YEARS)
+
+
+def target_date_problem(value: date, today: date | None = None) -> str | None:
+    """Why ``value`` cannot be set as a new target date, or None."""
+    today = today or timezone.localdate()
+    if value < today:
+        return TARGET_DATE_PAST
+    if value > latest_target_date(today):
+        return TARGET_DATE_TOO_FAR
+    return None
 
 
 class RealDateField(DateInputField):
@@ -152,6 +177,13 @@ class ActionForm(GdsForm):
         Field("target_date"),
     )
 
+    def clean_target_date(self) -> date:
+        value: date = self.cleaned_data["target_date"]
+        problem = target_date_problem(value)
+        if problem:
+            raise forms.ValidationError(problem)
+        return value
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         lead = self.fields["lead"]
@@ -204,6 +236,7 @@ class ActionDetailsForm(GdsForm):
             },
         )
         super().__init__(*args, **kwargs)
+        self.action = action
         for name in ("description", "lead", "target_date"):
             if name not in editable:
                 del self.fields[name]
@@ -229,14 +262,53 @@ class ActionDetailsForm(GdsForm):
         }
         self.helper.layout = Layout(*(layout[name] for name in self.fields))
 
+    def clean_target_date(self) -> date:
+        value: date = self.cleaned_data["target_date"]
+        # An overdue action keeps its date when only the lead changes: only a new date
+        # must make sense.
+        if value != self.action.target_date:
+            problem = target_date_problem(value)
+            if problem:
+                raise forms.ValidationError(problem)
+        return value
+
 
 class ActionFilterForm(forms.Form):
-    agency = forms.ModelChoiceField(
-        queryset=Agency.objects.none(), required=False, empty_label="All agencies"
+    """The list's filters. A filter that is not valid is reported on its field; the others
+    still apply (the view reads ``cleaned_data``, which holds the valid ones)."""
+
+    q = forms.CharField(
+        label="Search",
+        required=False,
+        max_length=SEARCH_MAX_LENGTH,
+        help_text="Words in the action's reference or description",
+        error_messages={
+            "max_length": f"Search must be {SEARCH_MAX_LENGTH} characters or fewer",
+        },
     )
-    review = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
-    state = forms.ChoiceField(required=False, choices=[("", "All states"), *ActionState.choices])
-    rag = forms.ChoiceField(label="RAG", required=False, choices=[("", "Any"), *Rag.choices])
+    agency = forms.ModelChoiceField(
+        queryset=Agency.objects.none(),
+        required=False,
+        empty_label="All agencies",
+        error_messages={"invalid_choice": "Choose an agency from the list"},
+    )
+    review = forms.TypedChoiceField(
+        required=False,
+        coerce=int,
+        empty_value=None,
+        error_messages={"invalid_choice": "Choose a review from the list"},
+    )
+    state = forms.ChoiceField(
+        required=False,
+        choices=[("", "All states"), *ActionState.choices],
+        error_messages={"invalid_choice": "Choose a state from the list"},
+    )
+    rag = forms.ChoiceField(
+        label="RAG",
+        required=False,
+        choices=[("", "Any"), *Rag.choices],
+        error_messages={"invalid_choice": "Choose a RAG status from the list"},
+    )
 
     def __init__(self, *args: Any, agencies: Any, reviews: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -12,8 +12,10 @@ Action ref             the plan's own number, such as 3.2 (optional)
 Action                 what is to be done (required)
 Agency                 the owning agency's name or short name (must be active)
 Lead                   username, e-mail or full name (first and last name, as the
-                       export writes it) of a member of that agency
-Target date            2026-03-31, 31/03/2026, 31 Mar 2026 or a date cell
+                       export writes it) of an agency lead of that agency
+Target date            2026-03-31, 31/03/2026, 31 Mar 2026 or a date cell; a past
+                       date is kept (the plan may be late), but not one before 2000
+                       or more than 10 years ahead (a typo)
 =====================  =========================================================
 
 A plan exported from the action list (``actions.exporting``, the board paper) imports
@@ -79,8 +81,10 @@ from actions.exporting import (
     SHEET_TITLE,
     TARGET_DATE,
 )
+from actions.forms import TARGET_DATE_MAX_YEARS, latest_target_date
 from actions.models import Action, ActionState
 from agencies.models import Agency, Membership
+from agencies.selectors import holder_q
 from core.transitions import TransitionForbidden
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -164,7 +168,18 @@ LEAD_INACTIVE = "The account “{value}” is deactivated: choose another lead."
 LEAD_NOT_IN_AGENCY = (
     "“{value}” is not a member of {agency}: the lead must be a member of the owning agency."
 )
+LEAD_NOT_AGENCY_LEAD = (
+    "“{value}” is a member of {agency} but not one of its agency leads: the lead must be "
+    "an agency lead of the owning agency."
+)
 DATE_INVALID = "“{value}” is not a date: enter it as 31/03/2026, 2026-03-31 or 31 Mar 2026."
+# A past target date is imported (an existing plan may be late), but not one that can
+# only be a typo.
+EARLIEST_TARGET_DATE = date(2000, 1, 1)
+DATE_OUT_OF_RANGE = (
+    "{value} is not a likely target date: enter a date from 1 January 2000 and no more "
+    f"than {TARGET_DATE_MAX_YEARS} years ahead."
+)
 DUPLICATE_ROW = (
     "This row repeats row {first_row}: the same review, recommendation, action and agency."
 )
@@ -567,11 +582,14 @@ class _Lookups:
             and w.casefold() not in self.users_by_email
         }
         agency_ids: set[int] = set()
+        named_agency_ids: set[int] = set()
         for raw in raw_rows:
-            if raw.text(LEAD) in by_name and raw.text(AGENCY):
+            if raw.text(AGENCY):
                 row_agency, _ = self.agency(raw.text(AGENCY))
                 if row_agency is not None:
-                    agency_ids.add(row_agency.pk)
+                    named_agency_ids.add(row_agency.pk)
+                    if raw.text(LEAD) in by_name:
+                        agency_ids.add(row_agency.pk)
         if agency_ids:
             for membership in Membership.objects.filter(agency_id__in=agency_ids).select_related(
                 "user"
@@ -580,6 +598,16 @@ class _Lookups:
                 members = self.members_by_name[(membership.agency_id, name)]
                 if name and all(u.pk != membership.user_id for u in members):
                     members.append(membership.user)
+
+        # Who may lead each agency's actions (its agency leads, as action creation
+        # requires): one query for every agency the file names.
+        self.agency_leads: set[tuple[int, int]] = set()
+        if named_agency_ids:
+            self.agency_leads = set(
+                Membership.objects.filter(agency_id__in=named_agency_ids)
+                .filter(holder_q("update_action", user="user", agency="agency"))
+                .values_list("user_id", "agency_id")
+            )
 
         self.recommendations: dict[tuple[int, int], Any] = {}
         self.recommendation_model = Recommendation
@@ -646,13 +674,22 @@ class _Lookups:
             user = named[0]
             if not user.is_active:
                 return None, LEAD_INACTIVE.format(value=_show(value))
-            return user, None  # a member of the agency, found among its members
+            return self._agency_lead(user, value, agency)  # found among its members
         if user is None:
             return None, LEAD_NOT_FOUND.format(value=_show(value))
         if not user.is_active:
             return None, LEAD_INACTIVE.format(value=_show(value))
         if agency is not None and (user.pk, agency.pk) not in self.memberships:
             return None, LEAD_NOT_IN_AGENCY.format(value=_show(value), agency=agency.name)
+        if agency is not None:
+            return self._agency_lead(user, value, agency)
+        return user, None
+
+    def _agency_lead(self, user: Any, value: str, agency: Agency) -> tuple[Any | None, str | None]:
+        """``user``, a member of ``agency``, if they may lead its actions (as
+        ``services.action_create`` requires)."""
+        if (user.pk, agency.pk) not in self.agency_leads:
+            return None, LEAD_NOT_AGENCY_LEAD.format(value=_show(value), agency=agency.name)
         return user, None
 
 
@@ -707,6 +744,8 @@ def _check_rows(raw_rows: list[_RawRow], result: ImportResult) -> None:
             target = parse_date(value if isinstance(value, date) else raw.text(TARGET_DATE))
             if target is None:
                 problem(TARGET_DATE, DATE_INVALID.format(value=_show(raw.text(TARGET_DATE))))
+            elif not EARLIEST_TARGET_DATE <= target <= latest_target_date():
+                problem(TARGET_DATE, DATE_OUT_OF_RANGE.format(value=f"{target:%-d %B %Y}"))
             values["target_date"] = target
         values["problems"] = row_problems
         checked.append(values)

@@ -28,6 +28,7 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
+from agencies.models import Partnership
 from agencies.selectors import user_can
 from core.models import TimeStampedModel
 
@@ -62,6 +63,10 @@ DELIVERY_STATES = [
     S.EVIDENCE_SUBMITTED,
     S.ACCEPTED,
 ]
+
+
+# The attribute (a queryset annotation, see ``actions.selectors``) holding the amber window.
+AMBER_WINDOW_ANNOTATION = "amber_window_days"
 
 
 class Rag(models.TextChoices):
@@ -137,8 +142,23 @@ class Action(ConcurrentTransitionMixin, TimeStampedModel):
         return reverse("actions:detail", args=[self.pk])
 
     # -- derived, never typed -------------------------------------------------------
-    def rag(self, today: date | None = None, amber_days: int = 14) -> str:
+    def amber_days(self) -> int:
+        """The partnership's amber window (``Partnership.amber_window_days``): read with the
+        row when a selector annotated it (``amber_window_days``, so a list costs no query
+        per row), otherwise once for this instance."""
+        days = getattr(self, AMBER_WINDOW_ANNOTATION, None)
+        if days is None:
+            days = Partnership.current().amber_window_days
+            setattr(self, AMBER_WINDOW_ANNOTATION, days)
+        return int(days)
+
+    def rag(self, today: date | None = None, amber_days: int | None = None) -> str:
+        """Complete, cancelled, red (target date passed), amber (due within the
+        partnership's amber window) or green; ``actions.selectors.rag_q`` is the same rule
+        in the database."""
         today = today or timezone.localdate()
+        if amber_days is None:
+            amber_days = self.amber_days()
         if self.state == S.CANCELLED:
             return Rag.CANCELLED
         if self.state in COMPLETE_STATES:

@@ -7,11 +7,12 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.prefetch import GenericPrefetch
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from actions.models import (
+    AMBER_WINDOW_ANNOTATION,
     COMPLETE_STATES,
     DELIVERY_STATES,
     Action,
@@ -22,19 +23,46 @@ from actions.models import (
 from agencies.models import Partnership
 from agencies.selectors import agencies_for, visible_agencies
 
+# Search: what the user typed, up to this many characters and words (each word must be in
+# the action's reference or description), so a search is one bounded query.
+SEARCH_MAX_LENGTH = 100
+SEARCH_MAX_WORDS = 10
+
+
+def with_amber_window(qs: QuerySet[Action]) -> QuerySet[Action]:
+    """``qs`` with the partnership's amber window read in the same query, so
+    ``Action.rag()`` on each row agrees with :func:`rag_q` without a query per row."""
+    window = Partnership.objects.order_by("pk").values("amber_window_days")[:1]
+    return qs.annotate(**{AMBER_WINDOW_ANNOTATION: Subquery(window)})
+
 
 def _with_rows(qs: QuerySet[Action]) -> QuerySet[Action]:
     from scr.models import Recommendation
 
-    return qs.select_related("agency", "lead").prefetch_related(
-        GenericPrefetch("source", [Recommendation.objects.select_related("review")])
+    return with_amber_window(
+        qs.select_related("agency", "lead").prefetch_related(
+            GenericPrefetch("source", [Recommendation.objects.select_related("review")])
+        )
     )
 
 
-def rag_q(rag: str, today: date | None = None) -> Q:
-    """The database form of ``Action.rag()``, for filtering."""
+def search_q(text: str) -> Q:
+    """Actions whose reference or description holds every word of ``text`` (any case);
+    only the first :data:`SEARCH_MAX_WORDS` words of the first
+    :data:`SEARCH_MAX_LENGTH` characters count."""
+    q = Q()
+    for word in text[:SEARCH_MAX_LENGTH].split()[:SEARCH_MAX_WORDS]:
+        q &= Q(reference__icontains=word) | Q(description__icontains=word)
+    return q
+
+
+def rag_q(rag: str, today: date | None = None, amber_days: int | None = None) -> Q:
+    """The database form of ``Action.rag()``, for filtering; ``amber_days`` defaults to
+    the partnership's amber window."""
     today = today or timezone.localdate()
-    amber_until = today + timedelta(days=Partnership.current().amber_window_days)
+    if amber_days is None:
+        amber_days = Partnership.current().amber_window_days
+    amber_until = today + timedelta(days=amber_days)
     if rag == Rag.COMPLETE:
         return Q(state__in=COMPLETE_STATES)
     if rag == Rag.CANCELLED:
@@ -55,7 +83,10 @@ def action_list(
     state: str | None = None,
     rag: str | None = None,
     lead: Any | None = None,
+    q: str | None = None,
 ) -> QuerySet[Action]:
+    """The actions ``user`` may see, filtered (each filter optional): owning agency,
+    review, state, RAG, named lead and a search of reference and description (``q``)."""
     qs = Action.objects.filter(agency__in=visible_agencies(user))
     if agency:
         qs = qs.filter(agency_id=agency)
@@ -72,6 +103,8 @@ def action_list(
         qs = qs.filter(rag_q(rag))
     if lead is not None:
         qs = qs.filter(lead=lead)
+    if q and q.strip():
+        qs = qs.filter(search_q(q))
     return _with_rows(qs).order_by("target_date", "pk")
 
 
@@ -100,7 +133,11 @@ def action_get(*, user: Any, pk: int) -> Action:
     """The action, or 404 if it does not exist or belongs to an agency the user may not
     see."""
     return get_object_or_404(
-        Action.objects.filter(agency__in=visible_agencies(user)).select_related("agency", "lead"),
+        with_amber_window(
+            Action.objects.filter(agency__in=visible_agencies(user)).select_related(
+                "agency", "lead"
+            )
+        ),
         pk=pk,
     )
 

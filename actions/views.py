@@ -20,17 +20,25 @@ from django.views.decorators.http import require_POST
 from django_fsm_log.models import StateLog
 
 from actions import forms, selectors, services
-from actions.models import Action, EvidenceItem
+from actions.models import Action, ActionState, EvidenceItem
 from actions.permissions import (
     available_steps,
     can_download_evidence,
     can_edit_details,
     editable_fields,
 )
-from agencies.selectors import visible_agencies
+from agencies.selectors import user_can, visible_agencies
 from core.transitions import TransitionForbidden, TransitionRefused
 
 PAGE_SIZE = 50
+
+
+def _agency_may(perm: str) -> Callable[[Action, Any], bool]:
+    return lambda action, user: user_can(user, perm, action.agency_id)
+
+
+def _partnership_may(perm: str) -> Callable[[Action, Any], bool]:
+    return lambda action, user: bool(user.has_perm(perm))
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,11 @@ class Step:
     run: Callable[[Action, Any, dict[str, Any]], Any]  # (action, user, cleaned_data)
     success: str
     button: str
+    # Whether the user may ever take the step on this action (whatever its state), and
+    # the messages when they may not (403) or the state does not allow it now.
+    permitted: Callable[[Action, Any], bool]
+    forbidden: str
+    refused: str
 
 
 STEPS: dict[str, Step] = {
@@ -47,12 +60,18 @@ STEPS: dict[str, Step] = {
         lambda a, u, d: services.action_start_work(action=a, by=u, note=d["note"]),
         "Work on the action has started.",
         "Start work",
+        _agency_may("update_action"),
+        services.NOT_PERMITTED_UPDATE,
+        services.NOT_STARTABLE,
     ),
     "progress": Step(
         forms.ProgressForm,
         lambda a, u, d: services.action_report_progress(action=a, by=u, text=d["text"]),
         "Progress update saved.",
         "Save progress update",
+        _agency_may("update_action"),
+        services.NOT_PERMITTED_UPDATE,
+        services.NOT_IN_PROGRESS,
     ),
     "evidence": Step(
         forms.EvidenceForm,
@@ -61,30 +80,45 @@ STEPS: dict[str, Step] = {
         ),
         "Evidence added.",
         "Add evidence",
+        _agency_may("update_action"),
+        services.NOT_PERMITTED_UPDATE,
+        services.NOT_IN_PROGRESS,
     ),
     "submit": Step(
         forms.NoteForm,
         lambda a, u, d: services.action_submit_evidence(action=a, by=u, note=d["note"]),
         "Evidence submitted to the Learning and Improvement group.",
         "Submit for review",
+        _agency_may("update_action"),
+        services.NOT_PERMITTED_UPDATE,
+        services.NOT_IN_PROGRESS,
     ),
     "accept": Step(
         forms.NoteForm,
         lambda a, u, d: services.action_accept_evidence(action=a, by=u, note=d["note"]),
         "Evidence accepted.",
         "Accept evidence",
+        _partnership_may("actions.review_evidence"),
+        services.NOT_PERMITTED_REVIEW,
+        services.NOT_SUBMITTED,
     ),
     "return": Step(
         forms.ReturnForm,
         lambda a, u, d: services.action_return_evidence(action=a, by=u, reason=d["reason"]),
         "Evidence returned to the lead.",
         "Return evidence",
+        _partnership_may("actions.review_evidence"),
+        services.NOT_PERMITTED_REVIEW,
+        services.NOT_SUBMITTED,
     ),
     "sign_off": Step(
         forms.NoteForm,
         lambda a, u, d: services.action_sign_off(action=a, by=u, note=d["note"]),
         "Action signed off.",
         "Sign off",
+        _agency_may("sign_off_action"),
+        services.NOT_PERMITTED_SIGN_OFF,
+        services.NOT_ACCEPTED,
     ),
     "learning_check": Step(
         forms.LearningCheckForm,
@@ -93,12 +127,18 @@ STEPS: dict[str, Step] = {
         ),
         "Learning check recorded.",
         "Record learning check",
+        _partnership_may("actions.run_learning_check"),
+        services.NOT_PERMITTED_CHECK,
+        services.NO_CHECK_DUE,
     ),
     "cancel": Step(
         forms.CancelForm,
         lambda a, u, d: services.action_cancel(action=a, by=u, reason=d["reason"]),
         "Action cancelled.",
         "Cancel action",
+        _partnership_may("actions.cancel_action"),
+        services.NOT_PERMITTED_CANCEL,
+        services.ALREADY_CLOSED,
     ),
 }
 
@@ -183,10 +223,26 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def action_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    """Take one step. The step must be one the action page offers the user now, before
+    the form is read: one they may never take is a 403; one the action's state does not
+    allow (signing off before acceptance, a second click on "Cancel action") goes back to
+    the action page with the reason as an error message (post/redirect/get), as does a
+    step the state refused meanwhile. Only an offered step's form errors are shown on
+    the form (400)."""
     action = selectors.action_get(user=request.user, pk=pk)
     if step not in STEPS:
         raise Http404("No such step")
     spec = STEPS[step]
+    if step not in available_steps(action, request.user):
+        if not spec.permitted(action, request.user):
+            raise PermissionDenied(spec.forbidden)
+        refused = (
+            services.CANCELLED_NO_CHANGES
+            if action.state == ActionState.CANCELLED and step != "cancel"
+            else spec.refused
+        )
+        messages.error(request, refused)
+        return redirect(action)
     form = spec.form(request.POST, request.FILES, prefix=step)
     if not form.is_valid():
         return _detail(request, action, {step: form}, status=400)
@@ -195,11 +251,11 @@ def action_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     except TransitionForbidden as exc:
         raise PermissionDenied(exc.message) from exc
     except TransitionRefused as exc:
-        form.add_error(None, exc.message)
-        action.refresh_from_db()
-        return _detail(request, action, {step: form}, status=409)
+        messages.error(request, exc.message)
+        return redirect(action)
     except ValidationError as exc:
-        for field, errors in exc.message_dict.items():
+        found = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+        for field, errors in found.items():
             form.add_error(field if field in form.fields else None, errors)
         action.refresh_from_db()
         return _detail(request, action, {step: form}, status=400)
@@ -281,13 +337,16 @@ def _filtered(request: HttpRequest) -> tuple[forms.ActionFilterForm, QuerySet[Ac
         request.GET or None, agencies=visible_agencies(user), reviews=review_list(user=user)
     )
     filters: dict[str, Any] = {}
-    if form.is_valid():
+    if form.is_bound:
+        # The valid filters apply; an invalid one is left out and shown on its field.
+        form.is_valid()
         data = form.cleaned_data
         filters = {
-            "agency": data["agency"].pk if data["agency"] else None,
-            "review": data["review"],
-            "state": data["state"] or None,
-            "rag": data["rag"] or None,
+            "agency": data["agency"].pk if data.get("agency") else None,
+            "review": data.get("review"),
+            "state": data.get("state") or None,
+            "rag": data.get("rag") or None,
+            "q": data.get("q") or None,
         }
     return form, selectors.action_list(user=user, **filters)
 

@@ -1,13 +1,22 @@
-"""The API's error contract: 400 with field errors, 403, 404, 409. Never a 500 for a
-refused step."""
+"""The API's error contract: 400 with field errors, 403, 404, 409. Never a 500, for a
+refused step or for bad input.
+
+Query parameters are input like a body: a list reads its filters through a serializer
+(:func:`query_params`), so ``?agency=abc`` or ``?state=bogus`` is a 400 with the field's
+error, never a 500 or a silently ignored filter. :class:`IdField` takes a record's id as
+the database holds it (ASCII digits, 1 to 2**63 - 1), and :class:`Pagination` bounds
+``limit`` (at most :data:`MAX_PAGE_SIZE`) and checks ``offset``."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
-from rest_framework import status
+from rest_framework import serializers, status
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from viewflow.fsm import TransitionNotAllowed as FlowTransitionNotAllowed
@@ -48,3 +57,89 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             data = {"non_field_errors": exc.messages}
         return Response(data, status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)
+
+
+# -- query parameters ----------------------------------------------------------------------
+# The largest id the database holds (a signed 64-bit integer on SQLite and PostgreSQL).
+MAX_ID = 2**63 - 1
+MAX_PAGE_SIZE = 200
+# An offset still leaves room for a page within the database's integers.
+MAX_OFFSET = MAX_ID - MAX_PAGE_SIZE
+WHOLE_NUMBER = "Must be a whole number."
+_ASCII_DIGITS = re.compile(r"\s*[0-9]+\s*")
+
+
+class WholeNumberField(serializers.IntegerField):
+    """A whole number written in ASCII digits. ``int()`` alone takes "١٢" and refuses
+    "²" with a ValueError, although ``"²".isdigit()`` is true."""
+
+    default_error_messages = {"invalid": WHOLE_NUMBER}
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not (
+            isinstance(data, int) or (isinstance(data, str) and _ASCII_DIGITS.fullmatch(data))
+        ):
+            self.fail("invalid")
+        return int(super().to_internal_value(data))
+
+
+class IdField(WholeNumberField):
+    """A record's id in a query string: optional, 1 to :data:`MAX_ID`."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+
+def query_params(serializer_class: type[serializers.Serializer], request: Request) -> Any:
+    """The request's query parameters checked by ``serializer_class``: its validated data,
+    or a ``ValidationError`` (400 with the parameters' errors). An empty parameter
+    (``?agency=``, as a form without a choice sends it) counts as not given."""
+    data = {key: value for key, value in request.query_params.items() if value != ""}
+    body = serializer_class(data=data)
+    body.is_valid(raise_exception=True)
+    return body.validated_data
+
+
+class PageQuery(serializers.Serializer):
+    limit = WholeNumberField(required=False, min_value=1)
+    offset = WholeNumberField(required=False, min_value=0, max_value=MAX_OFFSET)
+
+
+class Pagination(LimitOffsetPagination):
+    """``?limit=`` and ``?offset=``: a limit above :data:`MAX_PAGE_SIZE` gets
+    :data:`MAX_PAGE_SIZE` rows (follow ``next`` for more); a limit or offset that is not a
+    whole number in range is a 400, not a silent default."""
+
+    max_limit = MAX_PAGE_SIZE
+
+    def _page_query(self, request: Request) -> Any:
+        # get_limit and get_offset both ask: check the two parameters once a request.
+        checked = getattr(request, "_page_query", None)
+        if checked is None:
+            checked = query_params(PageQuery, request)
+            request._page_query = checked  # type: ignore[attr-defined]
+        return checked
+
+    def get_limit(self, request: Request) -> int | None:
+        limit = self._page_query(request).get("limit")
+        if limit is None:
+            return self.default_limit
+        return min(limit, self.max_limit or limit)
+
+    def get_offset(self, request: Request) -> int:
+        return int(self._page_query(request).get("offset", 0))
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.limit_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_limit)
+                parameter["description"] = (
+                    f"Number of results to return per page (1 to {self.max_limit})."
+                )
+            elif parameter["name"] == self.offset_query_param:
+                parameter["schema"].update(minimum=0)
+        return parameters

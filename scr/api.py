@@ -2,15 +2,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from core.api import IdField, query_params
 from core.transitions import TransitionForbidden
 from scr import selectors, services
-from scr.models import ModifiableFactor, Recommendation, Review
+from scr.models import ModifiableFactor, Recommendation, Review, ReviewKind
+
+# Path ids are ASCII digits: anything else is a 404 from the router.
+ID_PATTERN = "[0-9]+"
 
 MOVE_REFUSED = "A recommendation cannot be moved to another review."
 
@@ -67,25 +70,48 @@ class ReviewSerializer(serializers.ModelSerializer):
         ]
 
 
+class ReviewListQuery(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=ReviewKind.choices,
+        required=False,
+        error_messages={"invalid_choice": "Unknown kind of review “{input}”."},
+    )
+
+
+class RecommendationListQuery(serializers.Serializer):
+    review = IdField(help_text="Only this review's recommendations.")
+
+
 def _require_manager(request: Request) -> None:
     # before the body is validated: a caller who may not edit gets 403, not field errors
     if not services.can_manage(request.user):
         raise TransitionForbidden(services.NOT_PERMITTED)
 
 
+@extend_schema_view(list=extend_schema(parameters=[ReviewListQuery]))
 class ReviewViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Reviews the caller may see (see scr/README.md for the rule). ``?kind=scr``...
 
-    PATCH corrects a review (partnership manager; the fields sent, through
-    ``scr.services.review_update``, which records the change). PUT is not offered (405):
-    a correction names only what changes."""
+    POST creates a review and PATCH corrects one (partnership manager; for a correction
+    the fields sent, through ``scr.services.review_update``, which records the change).
+    PUT is not offered (405): a correction names only what changes."""
 
     serializer_class = ReviewSerializer
+    lookup_value_regex = ID_PATTERN
 
     def get_queryset(self) -> Any:
-        return selectors.review_list(
-            user=self.request.user, kind=self.request.query_params.get("kind") or None
-        ).prefetch_related("recommendations", "factors")
+        kind = (
+            query_params(ReviewListQuery, self.request).get("kind")
+            if self.action == "list"
+            else None
+        )
+        return selectors.review_list(user=self.request.user, kind=kind).prefetch_related(
+            "recommendations", "factors"
+        )
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        _require_manager(request)
+        return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer: Any) -> None:
         serializer.instance = services.review_create(
@@ -102,24 +128,33 @@ class ReviewViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(ReviewSerializer(self.get_object()).data)
 
 
+@extend_schema_view(list=extend_schema(parameters=[RecommendationListQuery]))
 class RecommendationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """Recommendations of the reviews the caller may see. PATCH corrects the number or
-    text (partnership manager); PUT is not offered (405)."""
+    """Recommendations of the reviews the caller may see (``?review=`` for one review's).
+    POST adds one and PATCH corrects the number or text (partnership manager); PUT is not
+    offered (405)."""
 
     serializer_class = RecommendationSerializer
+    lookup_value_regex = ID_PATTERN
 
     def get_queryset(self) -> Any:
-        return Recommendation.objects.filter(
-            review__in=selectors.review_list(user=self.request.user)
-        ).order_by("review", "number")
+        qs = Recommendation.objects.filter(review__in=selectors.review_list(user=self.request.user))
+        if self.action == "list":
+            review = query_params(RecommendationListQuery, self.request).get("review")
+            if review is not None:
+                qs = qs.filter(review_id=review)
+        return qs.order_by("review", "number")
 
     @extend_schema(request=RecommendationSerializer, responses={201: RecommendationSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # The permission first; then a review the caller may not see is the same 400 as
+        # one that does not exist.
+        _require_manager(request)
         body = RecommendationSerializer(data=request.data)
+        review_field: Any = body.fields["review"]
+        review_field.queryset = selectors.review_list(user=request.user)
         body.is_valid(raise_exception=True)
         review = body.validated_data["review"]
-        if not selectors.review_list(user=request.user).filter(pk=review.pk).exists():
-            raise Http404
         rec = services.recommendation_add(
             review=review,
             by=request.user,
