@@ -28,12 +28,9 @@ from actions.models import (
 from actions.permissions import editable_fields
 from agencies.models import Agency
 from agencies.selectors import members_with
-from core.api import IdField, query_params
+from core.api import ID_PATTERN, IdField, query_params
 from core.transitions import TransitionForbidden
 from scr.models import Recommendation
-
-# Path ids are ASCII digits: "/actions/²/" (a digit to str.isdigit, not to int) is a 404.
-ID_PATTERN = "[0-9]+"
 
 
 class EvidenceSerializer(serializers.ModelSerializer):

@@ -6,6 +6,7 @@ from rest_framework import serializers, viewsets
 
 from agencies.models import Agency
 from agencies.selectors import visible_agencies
+from core.api import ID_PATTERN
 
 
 class AgencySerializer(serializers.ModelSerializer):
@@ -18,6 +19,7 @@ class AgencyViewSet(viewsets.ReadOnlyModelViewSet):
     """Agencies whose records the caller may see."""
 
     serializer_class = AgencySerializer
+    lookup_value_regex = ID_PATTERN
 
     def get_queryset(self) -> Any:
         return visible_agencies(self.request.user).order_by("name")

@@ -103,6 +103,11 @@ def query_params(serializer_class: type[serializers.Serializer], request: Reques
     return body.validated_data
 
 
+# A viewset's ``lookup_value_regex``: path ids are ASCII digits, so "/actions/²/" (a
+# digit to ``str.isdigit``, not to ``int``) is a 404, never a 500.
+ID_PATTERN = "[0-9]+"
+
+
 class PageQuery(serializers.Serializer):
     limit = WholeNumberField(required=False, min_value=1)
     offset = WholeNumberField(required=False, min_value=0, max_value=MAX_OFFSET)

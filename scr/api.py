@@ -7,13 +7,10 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.api import IdField, query_params
+from core.api import ID_PATTERN, IdField, query_params
 from core.transitions import TransitionForbidden
 from scr import selectors, services
 from scr.models import ModifiableFactor, Recommendation, Review, ReviewKind
-
-# Path ids are ASCII digits: anything else is a 404 from the router.
-ID_PATTERN = "[0-9]+"
 
 MOVE_REFUSED = "A recommendation cannot be moved to another review."
 

@@ -3,13 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 from viewflow.workflow.models import Task
 
+from core.api import ID_PATTERN, query_params
 from core.transitions import TransitionForbidden
 from workflows import selectors, services
 
@@ -48,17 +49,29 @@ class ReassignSerializer(serializers.Serializer):
     username = serializers.CharField()
 
 
+class TaskListQuery(serializers.Serializer):
+    box = serializers.ChoiceField(
+        choices=["inbox", "queue", "overdue", "team"],
+        required=False,
+        default="inbox",
+        help_text="inbox: assigned to you; queue: you can pick up; overdue: past their due "
+        "date; team: every open task of the agencies whose tasks you manage",
+    )
+
+
+@extend_schema_view(list=extend_schema(parameters=[TaskListQuery]))
 class TaskViewSet(viewsets.ReadOnlyModelViewSet):
     """Workflow tasks. ``?box=inbox`` (default), ``queue``, ``overdue`` or ``team`` (every
     open task of the agencies whose tasks you manage)."""
 
     serializer_class = TaskSerializer
+    lookup_value_regex = ID_PATTERN
 
     def get_queryset(self) -> Any:
         user = self.request.user
         if self.action != "list":
             return selectors.task_visible(user=user).select_related("process", "owner", "due")
-        box = self.request.query_params.get("box", "inbox")
+        box = query_params(TaskListQuery, self.request)["box"]
         if box == "queue":
             return selectors.task_queue(user=user)
         if box == "overdue":

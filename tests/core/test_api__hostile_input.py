@@ -47,6 +47,8 @@ STRICT = {
     "/api/v1/learning-checks/": ["open", "limit", "offset"],
     "/api/v1/reviews/": ["kind", "limit", "offset"],
     "/api/v1/recommendations/": ["review", "limit", "offset"],
+    "/api/v1/agencies/": ["limit", "offset"],
+    "/api/v1/tasks/": ["box", "limit", "offset"],
 }
 DETAILS = [
     "/api/v1/actions/{}/",
