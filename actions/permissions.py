@@ -47,3 +47,19 @@ def editable_fields(action: Action, user: Any) -> set[str]:
 
 def can_edit_details(action: Action, user: Any) -> bool:
     return action.is_open and bool(editable_fields(action, user))
+
+
+def lead_cannot_act(action: Action) -> str | None:
+    """Why the named lead of an open action can no longer act on it (left the agency,
+    lost the agency lead role, account closed), or ``None`` if they can."""
+    from agencies.models import Membership
+
+    lead = action.lead
+    if not action.is_open or user_can(lead, "update_action", action.agency_id):
+        return None
+    name = lead.get_full_name() or lead.get_username()
+    if not lead.is_active:
+        return f"The named lead, {name}, no longer has an account."
+    if Membership.objects.filter(user=lead, agency_id=action.agency_id).exists():
+        return f"The named lead, {name}, is no longer an agency lead of {action.agency.name}."
+    return f"The named lead, {name}, is no longer a member of {action.agency.name}."

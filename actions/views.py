@@ -26,6 +26,7 @@ from actions.permissions import (
     can_download_evidence,
     can_edit_details,
     editable_fields,
+    lead_cannot_act,
 )
 from agencies.selectors import user_can, visible_agencies
 from core.transitions import TransitionForbidden, TransitionRefused
@@ -209,6 +210,7 @@ def _detail(
             "checks": action.learning_checks.select_related("decided_by"),
             "can_download": can_download_evidence(action, request.user),
             "can_edit": can_edit_details(action, request.user),
+            "lead_problem": lead_cannot_act(action),
             "source": action.source,
         },
         status=status,
