@@ -43,11 +43,14 @@ def assert_refused_with_message(response, action, message: str) -> None:
 @pytest.mark.django_db
 def test_early_sign_off_goes_back_to_the_action_with_the_reason(action, alice):
     services.action_start_work(action=action, by=alice)
-    response = login(alice).post(
-        step_url(action, "sign_off"), {"sign_off-note": "Done"}, follow=True
-    )
+    client = login(alice)
+    response = client.post(step_url(action, "sign_off"), {"sign_off-note": "Done"}, follow=True)
     assert_refused_with_message(response, action, services.NOT_ACCEPTED)
     assert "id_sign_off-note" not in response.content.decode()
+    assert f"<title>Error: {action}" in response.content.decode()
+    # the message is shown once: the next page has no error in its title
+    again = client.get(action.get_absolute_url()).content.decode()
+    assert "<title>Error:" not in again
     action.refresh_from_db()
     assert action.state == S.IN_PROGRESS
 
