@@ -27,7 +27,17 @@ PAGE_SIZE = 25
 
 
 def _page(request: HttpRequest, qs: Any, param: str) -> Any:
-    return Paginator(qs, PAGE_SIZE).get_page(request.GET.get(param))
+    """One tab's page. Its previous/next links (``page.prev_query``, ``page.next_query``)
+    keep the other tabs' page numbers, so paging one tab never resets another."""
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get(param))
+    for attr, number in (
+        ("prev_query", page.previous_page_number() if page.has_previous() else None),
+        ("next_query", page.next_page_number() if page.has_next() else None),
+    ):
+        query = request.GET.copy()
+        query[param] = str(number)
+        setattr(page, attr, query.urlencode() if number else "")
+    return page
 
 
 # How many actions without a lead My work lists (the rest follow as these are fixed).

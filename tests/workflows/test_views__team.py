@@ -169,6 +169,19 @@ def test_the_team_tab_is_paginated(alice, agency_a, manager, mo, as_user, settin
     assert len(second.object_list) == 2
 
 
+def test_paging_one_tab_keeps_the_others_page(alice, agency_a, manager, mo, as_user):
+    from workflows import views
+
+    for i in range(views.PAGE_SIZE + 2):
+        make_action(agency=agency_a, lead=alice, by=manager, description=f"Work {i}")
+    html = as_user(mo).get("/?queue=2").content.decode()
+    # the team tab's "Next" link keeps the queue on page 2
+    assert 'href="?queue=2&amp;team=2#team"' in html
+    # and paging the queue keeps the team tab's page
+    html = as_user(alice).get("/?team=3&queue=2").content.decode()
+    assert 'href="?team=3&amp;queue=1#queue"' in html
+
+
 def test_the_api_lists_team_tasks_and_lets_a_manager_reassign_them(
     task_a, task_b, alice, alex, mo, mike, bob, as_user
 ):
