@@ -30,9 +30,8 @@ from actions.models import (
 from actions.permissions import editable_fields
 from actions.signals import action_created, action_details_changed
 from actions.validators import validate_evidence_file
-from agencies.models import Agency, Membership, Partnership, Role
-from agencies.roles import AGENCY_ROLE_PERMISSIONS
-from agencies.selectors import holders, user_can
+from agencies.models import Agency, Membership, Partnership
+from agencies.selectors import holders, members_holding, user_can
 from core.outbox import notify
 from core.transitions import (
     CONCURRENT_CHANGE,
@@ -443,7 +442,7 @@ def action_learning_check_fall_due(*, action: Action) -> LearningCheck:
         action=action,
         recipients=[
             action.lead,
-            *_designated_leads({action.agency_id}).get(action.agency_id, []),
+            *_reminder_recipients({action.agency_id}).get(action.agency_id, []),
             *_li_group(),
         ],
         subject=f"Learning check due: {action}",
@@ -554,27 +553,15 @@ def _li_group() -> list[Any]:
     )
 
 
-def _designated_leads(agency_ids: set[int]) -> dict[int, list[Any]]:
-    out: dict[int, list[Any]] = {}
-    for m in Membership.objects.filter(
-        agency_id__in=agency_ids, role=Role.DESIGNATED_LEAD, user__is_active=True
-    ).select_related("user"):
-        out.setdefault(m.agency_id, []).append(m.user)
-    return out
+def _reminder_recipients(agency_ids: set[int]) -> dict[int, list[Any]]:
+    """Each agency's members who receive its reminders (``receive_reminders``: its
+    designated and agency leads), as the grants say."""
+    return members_holding("receive_reminders", agency_ids)
 
 
 def _agency_leads(agency_ids: set[int]) -> dict[int, list[Any]]:
-    """The active members of each agency whose role may sign its actions off."""
-    roles = [r for r, perms in AGENCY_ROLE_PERMISSIONS.items() if "sign_off_action" in perms]
-    out: dict[int, list[Any]] = {}
-    for m in (
-        Membership.objects.filter(agency_id__in=agency_ids, role__in=roles, user__is_active=True)
-        .select_related("user")
-        .order_by("agency_id", "user_id")
-    ):
-        if m.user not in out.setdefault(m.agency_id, []):
-            out[m.agency_id].append(m.user)
-    return out
+    """Each agency's members who may sign its actions off, as the grants say."""
+    return members_holding("sign_off_action", agency_ids)
 
 
 def action_send_reminders(today: date) -> int:
@@ -608,7 +595,7 @@ def action_send_reminders(today: date) -> int:
     )
     if not overdue and not unsigned and not checks_due:
         return 0
-    leads = _designated_leads({a.agency_id for a in [*overdue, *checks_due]})
+    leads = _reminder_recipients({a.agency_id for a in [*overdue, *checks_due]})
     signers = _agency_leads({a.agency_id for a in unsigned}) if unsigned else {}
     li_group = _li_group() if checks_due else []
     managers = list(

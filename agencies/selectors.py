@@ -210,3 +210,23 @@ def holders(perm: str, agency_ids: Iterable[int], users: Iterable[Any]) -> dict[
     for user_id, agency_id in rows:
         found[agency_id].add(user_id)
     return found
+
+
+def members_holding(perm: str, agency_ids: Iterable[int]) -> dict[int, list[Any]]:
+    """For each of ``agency_ids``, its active members who hold ``perm`` on it, as
+    ``user_can`` decides, in one query: who receives an agency's reminders
+    (``receive_reminders``), who may sign its actions off (``sign_off_action``)."""
+    ids = {int(pk) for pk in agency_ids}
+    found: dict[int, list[Any]] = {pk: [] for pk in ids}
+    if not ids:
+        return found
+    rows = (
+        Membership.objects.filter(agency_id__in=ids)
+        .filter(holder_q(perm, user="user", agency="agency"))
+        .select_related("user")
+        .order_by("agency_id", "user_id")
+    )
+    for membership in rows:
+        if membership.user not in found[membership.agency_id]:
+            found[membership.agency_id].append(membership.user)
+    return found

@@ -62,3 +62,26 @@ def test_learning_check_due_reminds_lead_designated_lead_and_li(alice, ann, li, 
     services.action_send_reminders(timezone.localdate() + timedelta(days=8))
     for user in (alice, ann, li):
         assert f"Learning check still due: {action}" in subjects_for(user)
+
+
+@pytest.mark.django_db
+def test_reminders_follow_the_receive_reminders_grant(alice, ann, amy, bob, manager, agency_a):
+    """Who receives an agency's reminders is read from the grants (``receive_reminders``),
+    not from role names: its agency leads and designated leads, nobody else, and a
+    designated lead who leaves stops receiving them."""
+    from agencies.models import Membership, Role
+    from tests.factories import member
+
+    other_lead = member(agency_a, Role.AGENCY_LEAD, "alex")
+    action = make_action(agency=agency_a, lead=alice, by=manager, target_in_days=-3)
+    services.action_send_reminders(timezone.localdate())
+    told = {n.recipient.username for n in Notification.objects.select_related("recipient")}
+    assert told == {"alice", "ann", "alex"}
+    assert bob.username not in told and amy.username not in told
+
+    Membership.objects.get(user=ann).delete()  # ann leaves: her grants go
+    Notification.objects.all().delete()
+    services.action_send_reminders(timezone.localdate() + timedelta(days=7))
+    told = {n.recipient.username for n in Notification.objects.select_related("recipient")}
+    assert told == {"alice", other_lead.username}
+    assert str(action) in Notification.objects.first().subject
