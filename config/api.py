@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.urls import include, path
+from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
@@ -33,6 +34,7 @@ class ApiDocsView(SpectacularRedocView):
         ]
     )
 
+    @extend_schema(exclude=True)  # as the parent's get: the page is not part of the API
     def get(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().get(request, *args, **kwargs)
         response["Content-Security-Policy"] = self.CSP
