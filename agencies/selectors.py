@@ -165,12 +165,13 @@ def holder_q(perm: str, *, user: str, agency: str) -> Q:
 
 
 def holders(perm: str, agency_ids: Iterable[int], users: Iterable[Any]) -> dict[int, set[int]]:
-    """For each of ``agency_ids``, the ids of those of ``users`` who hold ``perm`` on it,
-    as ``user_can`` decides (active; an object grant, a group grant, the permission
-    model-wide, or a superuser). At most three queries, whatever the numbers: for
-    filtering many notifications' recipients at once."""
+    """For each of ``agency_ids``, the ids of those of ``users`` (users or their ids) who
+    hold ``perm`` on it, as ``user_can`` decides (active; an object grant, a group grant,
+    the permission model-wide, or a superuser). At most three queries, whatever the
+    numbers: for filtering many notifications' recipients at once."""
     agency_ids = {int(pk) for pk in agency_ids}
-    user_ids = {u.pk for u in users if u is not None and u.pk is not None}
+    user_ids = {u if isinstance(u, int) else u.pk for u in users if u is not None}
+    user_ids.discard(None)
     found: dict[int, set[int]] = {pk: set() for pk in agency_ids}
     if not agency_ids or not user_ids:
         return found

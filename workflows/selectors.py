@@ -21,7 +21,7 @@ from viewflow.workflow.status import STATUS
 
 from actions.models import OPEN_STATES, Action
 from agencies.models import Membership
-from agencies.selectors import agencies_for, agency_grants, holder_q
+from agencies.selectors import agencies_for, agency_grants, holders
 from workflows.base import OPEN_TASK_STATUSES, registered_flows
 
 QUEUE_STATUSES = [STATUS.NEW]
@@ -157,16 +157,43 @@ def actions_without_a_lead(*, user: Any) -> QuerySet[Action]:
     """Open actions whose named lead can no longer act on them (no longer a member of
     the action's agency who may update its actions, or their account is closed), on
     the agencies where ``user`` may change the lead: every agency for the partnership
-    manager (``actions.manage_plan``), the agencies they lead for an agency lead. One
-    query, with the agency and the lead."""
+    manager (``actions.manage_plan``), the agencies they lead for an agency lead; with
+    the agency and the lead, and ``lead_is_member``.
+
+    Checked per (lead, agency) pair, not per action: the distinct pairs of the open
+    actions (one query over an index), who of those leads holds ``update_action`` where
+    (``holders``, at most three) and who is still a member (one); only then, if some
+    pair fails, the actions of those pairs. The cost follows the number of leads, not of
+    actions, and the number of queries is the same at every size."""
     if not user.is_authenticated or not user.is_active:
         return Action.objects.none()
     actions = Action.objects.filter(state__in=OPEN_STATES)
     if not user.has_perm("actions.manage_plan"):
         actions = actions.filter(agency__in=agencies_for(user, "update_action"))
+    pairs = set(actions.order_by().values_list("lead_id", "agency_id").distinct())
+    if not pairs:
+        return Action.objects.none()
+    lead_ids = {lead for lead, _ in pairs}
+    agency_ids = {agency for _, agency in pairs}
+    may_update = holders("update_action", agency_ids, lead_ids)
+    members = set(
+        Membership.objects.filter(user_id__in=lead_ids, agency_id__in=agency_ids).values_list(
+            "user_id", "agency_id"
+        )
+    )
+    failing = [
+        (lead, agency)
+        for lead, agency in pairs
+        if (lead, agency) not in members or lead not in may_update.get(agency, set())
+    ]
+    if not failing:
+        return Action.objects.none()
+    which = Q()
+    for lead, agency in failing:
+        which |= Q(lead_id=lead, agency_id=agency)
     member = Membership.objects.filter(user=OuterRef("lead"), agency=OuterRef("agency"))
     return (
-        actions.exclude(Exists(member) & holder_q("update_action", user="lead", agency="agency"))
+        actions.filter(which)
         .annotate(lead_is_member=Exists(member))
         .select_related("agency", "lead")
         .order_by("target_date", "pk")
