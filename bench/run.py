@@ -425,6 +425,7 @@ def page_probes(world: World) -> list[tuple[str, Any, str]]:
         (HOME, world.bench_user, "/"),
         ("action list (agency lead, 125 agencies)", world.bench_user, "/actions/"),
         ("overdue actions (same user)", world.bench_user, "/actions/?rag=red"),
+        ("team tasks (same user)", world.bench_user, "/tasks/team/"),
         ("action list (partnership manager, all)", world.manager, "/actions/"),
         ("my actions (one agency's lead)", lead, "/actions/mine/"),
         ("L&I queue (evidence to review)", world.li, "/actions/learning-and-improvement/"),

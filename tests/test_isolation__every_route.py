@@ -173,6 +173,7 @@ MATRIX: dict[str, Record | Listing | Forbidden] = {
     "home": Listing(),
     "agencies:list": Listing(),  # names are public; links to A's page and its people are not
     "agencies:detail": Record(pk(lambda w: w.a.agency)),
+    "workflows:team": Listing(),  # charlie, an agency lead, manages B's tasks
     "workflows:task": Record(pk(lambda w: w.a.task)),
     "workflows:claim": Record(pk(lambda w: w.a.task)),
     "workflows:release": Record(pk(lambda w: w.a.task)),

@@ -53,8 +53,6 @@ def home(request: HttpRequest) -> HttpResponse:
         "queue": _page(request, selectors.task_queue(user=user), "queue"),
         "overdue": _page(request, selectors.task_overdue(user=user), "overdue"),
     }
-    if rights.manages_any():
-        boxes["team"] = _page(request, selectors.task_team(user=user), "team")
     for page in boxes.values():
         rights.mark(page.object_list)
     leadless = selectors.actions_without_a_lead(user=user)
@@ -64,7 +62,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "workflows/home.html",
         {
             **boxes,
-            "manages": "team" in boxes,
+            "manages": rights.manages_any(),
             "today": timezone.localdate(),
             "leadless": leadless_shown[:LEADLESS_SHOWN],
             "leadless_count": (
@@ -72,6 +70,20 @@ def home(request: HttpRequest) -> HttpResponse:
             ),
         },
     )
+
+
+@login_required
+def team_tasks(request: HttpRequest) -> HttpResponse:
+    """Every open task of the agencies whose tasks the user manages (assigned or not),
+    with Reassign and Release. Its own page, not a tab of My work: for someone who
+    manages many agencies it is the costliest list, so My work does not pay for it."""
+    user = request.user
+    rights = services.TaskRights(user)
+    if not rights.manages_any():
+        raise PermissionDenied("Team tasks are for managers and agency leads.")
+    page = _page(request, selectors.task_team(user=user), "team")
+    rights.mark(page.object_list)
+    return render(request, "workflows/team.html", {"team": page, "today": timezone.localdate()})
 
 
 def _task_for(request: HttpRequest, pk: int) -> Task:

@@ -56,20 +56,20 @@ def test_reassign_as_agency_manager(
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
-def test_team_tasks_tab_reassign_and_release(
+def test_team_tasks_reassign_and_release(
     request, javascript, sign_in, agency_manager, alice, second_lead, work_tasks
 ):
-    """A manager finds every open task of the agency on My work's Team tasks tab (who
-    holds it, when it is due, overdue marked), reassigns one from there and comes back
-    to the tab, and releases another; every step passes axe."""
+    """A manager follows My work's link to Team tasks: every open task of the agency (who
+    holds it, when it is due, overdue marked); reassigns one from there and comes back to
+    the page, and releases another; every step passes axe."""
     page = request.getfixturevalue("page" if javascript else "nojs_page")
     sign_in(page, agency_manager)
     check_page(page, "/", title="My work")
+    submit(page.get_by_role("link", name="see every open task of your team"))
+    assert urlparse(page.url).path == "/tasks/team/"
+    assert page.title().startswith("Team tasks")
+    assert_accessible(page)
     team = page.locator("#team")
-    if javascript:
-        page.get_by_role("tab", name="Team tasks (3)").click()
-        assert team.is_visible()
-        assert_accessible(page)
     assert team.get_by_role("row").count() == 4  # the header and three tasks
     assert team.get_by_text("Overdue", exact=True).count() == 1
     assert team.get_by_text("Unassigned").count() == 2
@@ -82,17 +82,13 @@ def test_team_tasks_tab_reassign_and_release(
     assert_accessible(page)
     page.get_by_role("radio", name="Alex Lee").check()
     submit(page.get_by_role("button", name="Reassign"))
-    assert urlparse(page.url).path == "/"
+    assert urlparse(page.url).path == "/tasks/team/"
     assert urlparse(page.url).fragment == "team"
     assert "is now with Alex Lee" in success_banner(page)
     assert team.get_by_role("row", name="Alex Lee").count() == 1
-    if javascript:
-        assert page.get_by_role("tab", name="Team tasks (3)").get_attribute("aria-selected") == (
-            "true"
-        )
     assert_accessible(page)
 
-    # release the task alex now holds: back in the queue, still on the tab
+    # release the task alex now holds: back in the queue, still on the page
     submit(team.get_by_role("row", name="Alex Lee").get_by_role("button", name="Release"))
     assert "is back in the queue" in success_banner(page)
     assert team.get_by_text("Unassigned").count() == 3

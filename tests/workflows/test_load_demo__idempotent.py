@@ -186,11 +186,12 @@ def test_police_lead_never_sees_csc_action_tasks(demo):
 
 
 def test_csc_manager_reassigns_a_csc_task_from_team_tasks(demo):
-    """The README's walk for csc.manager: My work's Team tasks tab lists CSC's open
-    tasks with a Reassign link, and one goes to someone else who may take it."""
+    """The README's walk for csc.manager: My work links to Team tasks, which lists CSC's
+    open tasks with a Reassign link, and one goes to someone else who may take it."""
     client = Client()
     client.force_login(user("csc.manager"), backend="django.contrib.auth.backends.ModelBackend")
-    home = client.get("/")
+    assert "/tasks/team/" in client.get("/").content.decode()
+    home = client.get("/tasks/team/")
     team = list(home.context["team"].object_list)
     csc = Agency.objects.get(name=CSC)
     assert team and all(t.process.artifact.agency == csc for t in team)

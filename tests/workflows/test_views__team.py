@@ -97,29 +97,29 @@ def test_the_team_tab_lists_tasks_with_holder_due_date_and_links(
     queued = open_tasks(make_action(agency=agency_a, lead=alice, by=manager)).get()
     services.task_claim(task=task_a, by=alice)
     make_overdue(task_a)
-    response = as_user(mo).get("/")
+    assert "/tasks/team/" in as_user(mo).get("/").content.decode()  # My work links to it
+    response = as_user(mo).get("/tasks/team/")
     page = response.content.decode()
     assert response.context["team"].paginator.count == 2
-    assert "Team tasks (2)" in page
     team_panel = page.split('id="team"')[1]
     assert alice.get_full_name() in team_panel and "Unassigned" in team_panel
     assert team_panel.count("Overdue</strong>") == 1
     for task in (task_a, queued):
-        assert f'href="/tasks/{task.pk}/reassign/?next=%2F%23team"' in team_panel
+        assert f'href="/tasks/{task.pk}/reassign/?next=%2Ftasks%2Fteam%2F%23team"' in team_panel
     # release: only the task someone holds; pick up: none (mo may not do the work)
     assert f'action="/tasks/{task_a.pk}/release/"' in team_panel
     assert f'action="/tasks/{queued.pk}/release/"' not in team_panel
     assert "/claim/" not in team_panel
 
 
-def test_someone_who_manages_nothing_has_no_team_tab(task_a, bob, as_user):
+def test_someone_who_manages_nothing_has_no_team_tasks(task_a, bob, as_user):
     response = as_user(bob).get("/")
-    assert "team" not in response.context
-    assert "Team tasks" not in response.content.decode()
+    assert "/tasks/team/" not in response.content.decode()
+    assert as_user(bob).get("/tasks/team/").status_code == 403
 
 
 def test_a_manager_of_agency_b_never_sees_agency_as_tasks(task_a, task_b, action_a, mike, as_user):
-    response = as_user(mike).get("/")
+    response = as_user(mike).get("/tasks/team/")
     page = response.content.decode()
     assert [t.pk for t in response.context["team"]] == [task_b.pk]
     assert str(action_a) not in page
@@ -133,7 +133,7 @@ def test_the_reassign_link_shows_in_any_table_where_the_user_may_reassign(
     task_a, alice, bob, as_user
 ):
     # alice (agency lead: may reassign) sees it in her queue; bob may not reassign
-    assert reassign_url(task_a) in as_user(alice).get("/").content.decode().split('id="team"')[0]
+    assert reassign_url(task_a) in as_user(alice).get("/").content.decode()
     assert reassign_url(task_a) not in as_user(bob).get("/").content.decode()
 
 
@@ -157,15 +157,16 @@ def test_reassign_ignores_a_next_that_leaves_the_site(task_a, alex, mo, as_user,
     assert "x.example" not in as_user(mo).get(reassign_url(task_a), {"next": nxt}).content.decode()
 
 
-def test_the_team_tab_is_paginated(alice, agency_a, manager, mo, as_user, settings):
+def test_team_tasks_are_paginated(alice, agency_a, manager, mo, as_user, settings):
     from workflows import views
 
     for i in range(views.PAGE_SIZE + 2):
         make_action(agency=agency_a, lead=alice, by=manager, description=f"Work {i}")
     client = as_user(mo)
-    first = client.get("/").context["team"]
-    assert len(first.object_list) == views.PAGE_SIZE and first.has_next()
-    second = client.get("/?team=2").context["team"]
+    first = client.get("/tasks/team/")
+    assert len(first.context["team"].object_list) == views.PAGE_SIZE
+    assert 'href="?team=2#team"' in first.content.decode()
+    second = client.get("/tasks/team/?team=2").context["team"]
     assert len(second.object_list) == 2
 
 
@@ -174,12 +175,9 @@ def test_paging_one_tab_keeps_the_others_page(alice, agency_a, manager, mo, as_u
 
     for i in range(views.PAGE_SIZE + 2):
         make_action(agency=agency_a, lead=alice, by=manager, description=f"Work {i}")
-    html = as_user(mo).get("/?queue=2").content.decode()
-    # the team tab's "Next" link keeps the queue on page 2
-    assert 'href="?queue=2&amp;team=2#team"' in html
-    # and paging the queue keeps the team tab's page
-    html = as_user(alice).get("/?team=3&queue=2").content.decode()
-    assert 'href="?team=3&amp;queue=1#queue"' in html
+    # paging the queue keeps the other tabs' pages
+    html = as_user(alice).get("/?overdue=3&queue=2").content.decode()
+    assert 'href="?overdue=3&amp;queue=1#queue"' in html
 
 
 def test_the_api_lists_team_tasks_and_lets_a_manager_reassign_them(
@@ -221,7 +219,7 @@ def test_a_review_task_can_be_reassigned_by_the_partnership_manager_to_the_li_gr
     assert [u.username for u in services.eligible_assignees(review)] == ["li2"]
 
     client = as_user(manager)
-    page = client.get("/").content.decode().split('id="team"')[1]
+    page = client.get("/tasks/team/").content.decode().split('id="team"')[1]
     assert reassign_url(review) in page
     response = client.post(reassign_url(review), {"assignee": li2.pk})
     assert response.status_code == 302
@@ -273,7 +271,7 @@ def count_queries(func) -> int:
 
 
 @pytest.mark.parametrize("who", ["mo", "manager", "mike"])
-def test_home_page_with_the_team_tab_costs_the_same_queries_at_two_sizes(
+def test_team_tasks_cost_the_same_queries_at_two_sizes(
     who,
     alice,
     charlie,
@@ -292,12 +290,12 @@ def test_home_page_with_the_team_tab_costs_the_same_queries_at_two_sizes(
     user = {"mo": mo, "manager": manager, "mike": mike}[who]
     client = as_user(user)
     populate(2, **people)
-    assert client.get("/").status_code == 200  # warm
-    at_two = count_queries(lambda: client.get("/"))
+    assert client.get("/tasks/team/").status_code == 200  # warm
+    at_two = count_queries(lambda: client.get("/tasks/team/"))
 
     populate(5, **people)
     with django_assert_num_queries(at_two):
-        response = client.get("/")
+        response = client.get("/tasks/team/")
     rows = list(response.context["team"].object_list)
     assert len(rows) >= 4
     page = response.content.decode()
