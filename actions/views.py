@@ -29,6 +29,7 @@ from actions.permissions import (
     lead_cannot_act,
 )
 from agencies.selectors import user_can, visible_agencies
+from core.forms import add_service_errors
 from core.transitions import TransitionForbidden, TransitionRefused
 
 PAGE_SIZE = 50
@@ -256,9 +257,7 @@ def action_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         messages.error(request, exc.message)
         return redirect(action)
     except ValidationError as exc:
-        found = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
-        for field, errors in found.items():
-            form.add_error(field if field in form.fields else None, errors)
+        add_service_errors(form, exc)
         action.refresh_from_db()
         return _detail(request, action, {step: form}, status=400)
     messages.success(request, spec.success)
@@ -301,10 +300,7 @@ def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.error(request, exc.message)
                 return redirect(action)
             except ValidationError as exc:
-                # a field's error by its field; "Nothing has changed" about the whole form
-                found = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
-                for field, errors in found.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, f"The details of {action} have been changed.")
                 return redirect(action)
@@ -441,8 +437,7 @@ def action_create(request: HttpRequest) -> HttpResponse:
                     reference=d["reference"],
                 )
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                add_service_errors(form, exc)
             else:
                 messages.success(
                     request,

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
 
+from core.forms import add_service_errors
 from core.transitions import TransitionForbidden
 from scr import selectors, services
 from scr.forms import (
@@ -22,14 +23,6 @@ from scr.forms import (
 from scr.models import ReviewKind
 
 PAGE_SIZE = 50
-
-
-def _apply_errors(form: Any, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):  # about the whole form, e.g. "Nothing has changed"
-        form.add_error(None, exc.messages)
-        return
-    for field, errors in exc.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 @login_required
@@ -84,7 +77,7 @@ def review_create(request: HttpRequest) -> HttpResponse:
         try:
             review = services.review_create(by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"{review} created. Add its recommendations.")
             return redirect(review)
@@ -105,7 +98,7 @@ def _sub_form(
         except TransitionForbidden as exc:
             raise PermissionDenied(exc.message) from exc
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, success)
             return redirect(review)
@@ -144,7 +137,7 @@ def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except TransitionForbidden as exc:
             raise PermissionDenied(exc.message) from exc
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Review details updated.")
             return redirect(review)
@@ -177,7 +170,7 @@ def recommendation_edit(request: HttpRequest, pk: int, rec_pk: int) -> HttpRespo
         except TransitionForbidden as exc:
             raise PermissionDenied(exc.message) from exc
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, f"Recommendation {recommendation.number} updated.")
             return redirect(recommendation)
