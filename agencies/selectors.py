@@ -26,6 +26,35 @@ def _codename(perm: str) -> str:
     return perm.split(".", 1)[1] if "." in perm else perm
 
 
+def _object_grant(codename: str, *, user: Any, agency: Any) -> Q:
+    """``user`` holds ``codename`` on ``agency`` by an object grant, their own or a
+    group's; each of ``user`` and ``agency`` a value or an ``OuterRef``."""
+    perm = {"permission__codename": codename, "permission__content_type__app_label": "agencies"}
+    return Q(
+        Exists(AgencyUserObjectPermission.objects.filter(user=user, content_object=agency, **perm))
+    ) | Q(
+        Exists(
+            AgencyGroupObjectPermission.objects.filter(
+                group__user=user, content_object=agency, **perm
+            )
+        )
+    )
+
+
+def _model_wide(codename: str, user: Any) -> Q:
+    """``user`` (a value or an ``OuterRef``) holds ``codename`` on every agency: the
+    permission itself, their own or a group's."""
+    return Q(
+        Exists(
+            Permission.objects.filter(
+                Q(user=user) | Q(group__user=user),
+                codename=codename,
+                content_type__app_label="agencies",
+            )
+        )
+    )
+
+
 def has_partnership_wide(user: Any, perm: str) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
@@ -40,19 +69,7 @@ def agencies_for(user: Any, perm: str) -> QuerySet[Agency]:
     codename = _codename(perm)
     if user.is_superuser or has_partnership_wide(user, codename):
         return Agency.objects.all()
-    user_grant = AgencyUserObjectPermission.objects.filter(
-        content_object=OuterRef("pk"),
-        user=user,
-        permission__codename=codename,
-        permission__content_type__app_label="agencies",
-    )
-    group_grant = AgencyGroupObjectPermission.objects.filter(
-        content_object=OuterRef("pk"),
-        group__user=user,
-        permission__codename=codename,
-        permission__content_type__app_label="agencies",
-    )
-    return Agency.objects.filter(Exists(user_grant) | Exists(group_grant))
+    return Agency.objects.filter(_object_grant(codename, user=user, agency=OuterRef("pk")))
 
 
 GRANTS_CACHE = "_agency_grants_cache"
@@ -106,30 +123,10 @@ def members_with(agency: Agency | int, perm: str) -> QuerySet[Any]:
     """Active members of ``agency`` who hold ``perm`` on it, as ``user_can`` decides, in
     one query (for example the people who may be an action's named lead)."""
     agency_id = agency.pk if isinstance(agency, Agency) else agency
-    codename = _codename(perm)
-    user_grant = AgencyUserObjectPermission.objects.filter(
-        user=OuterRef("pk"),
-        content_object_id=agency_id,
-        permission__codename=codename,
-        permission__content_type__app_label="agencies",
+    holding = Membership.objects.filter(agency_id=agency_id).filter(
+        holder_q(perm, user="user", agency="agency")
     )
-    group_grant = AgencyGroupObjectPermission.objects.filter(
-        group__user=OuterRef("pk"),
-        content_object_id=agency_id,
-        permission__codename=codename,
-        permission__content_type__app_label="agencies",
-    )
-    model_wide = Permission.objects.filter(
-        Q(user=OuterRef("pk")) | Q(group__user=OuterRef("pk")),
-        codename=codename,
-        content_type__app_label="agencies",
-    )
-    members = get_user_model().objects.filter(
-        is_active=True, pk__in=Membership.objects.filter(agency_id=agency_id).values("user_id")
-    )
-    return members.filter(
-        Q(is_superuser=True) | Exists(user_grant) | Exists(group_grant) | Exists(model_wide)
-    )
+    return get_user_model().objects.filter(pk__in=holding.values("user_id"))
 
 
 def holder_q(perm: str, *, user: str, agency: str) -> Q:
@@ -139,28 +136,10 @@ def holder_q(perm: str, *, user: str, agency: str) -> Q:
     group grant, the permission model-wide, or a superuser). Evaluated in the database,
     in the same query as the rest."""
     codename = _codename(perm)
-    user_grant = AgencyUserObjectPermission.objects.filter(
-        user=OuterRef(user),
-        content_object=OuterRef(agency),
-        permission__codename=codename,
-        permission__content_type__app_label="agencies",
-    )
-    group_grant = AgencyGroupObjectPermission.objects.filter(
-        group__user=OuterRef(user),
-        content_object=OuterRef(agency),
-        permission__codename=codename,
-        permission__content_type__app_label="agencies",
-    )
-    model_wide = Permission.objects.filter(
-        Q(user=OuterRef(user)) | Q(group__user=OuterRef(user)),
-        codename=codename,
-        content_type__app_label="agencies",
-    )
     return Q(**{f"{user}__is_active": True}) & (
         Q(**{f"{user}__is_superuser": True})
-        | Q(Exists(user_grant))
-        | Q(Exists(group_grant))
-        | Q(Exists(model_wide))
+        | _object_grant(codename, user=OuterRef(user), agency=OuterRef(agency))
+        | _model_wide(codename, OuterRef(user))
     )
 
 
@@ -176,15 +155,10 @@ def holders(perm: str, agency_ids: Iterable[int], users: Iterable[Any]) -> dict[
     if not agency_ids or not user_ids:
         return found
     codename = _codename(perm)
-    model_wide = Permission.objects.filter(
-        Q(user=OuterRef("pk")) | Q(group__user=OuterRef("pk")),
-        codename=codename,
-        content_type__app_label="agencies",
-    )
     everywhere = set(
         get_user_model()
         .objects.filter(pk__in=user_ids, is_active=True)
-        .filter(Q(is_superuser=True) | Exists(model_wide))
+        .filter(Q(is_superuser=True) | _model_wide(codename, OuterRef("pk")))
         .values_list("pk", flat=True)
     )
     rows = []
