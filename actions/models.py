@@ -30,7 +30,7 @@ from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 from agencies.models import Partnership
 from agencies.selectors import user_can
-from core.models import TimeStampedModel
+from core.models import ChangeRecord, TimeStampedModel
 
 
 class ActionState(models.TextChoices):
@@ -310,38 +310,20 @@ class ProgressUpdate(models.Model):
 CHANGE_LABELS = {"description": "Description", "lead": "Named lead", "target_date": "Target date"}
 
 
-class ActionChange(models.Model):
-    """One change to an open action's details (description, lead, target date): who, when,
-    why and what, as ``fields = {field: [old, new]}`` in display form. Append-only: written
-    by ``actions.services.action_update_details``, never edited or deleted."""
+class ActionChange(ChangeRecord):
+    """One change to an open action's details (description, lead, target date), with
+    the reason. Written by ``actions.services.action_update_details``."""
 
     action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="changes")
-    at = models.DateTimeField(default=timezone.now)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     reason = models.TextField()
-    fields = models.JSONField(default=dict, help_text="{field: [old, new]}, as displayed")
 
-    class Meta:
-        ordering = ["-at", "-pk"]
+    what = "A change to an action"
 
     def __str__(self) -> str:
         return f"Change to {self.action} at {self.at:%Y-%m-%d %H:%M}"
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise ValueError("A change to an action is a record: it cannot be edited.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise ValueError("A change to an action is a record: it cannot be deleted.")
-
     def lines(self) -> list[str]:
-        """``["Target date: 31 March 2026 → 30 June 2026", ...]``"""
-        return [
-            f"{label}: {self.fields[name][0]} → {self.fields[name][1]}"
-            for name, label in CHANGE_LABELS.items()
-            if name in self.fields
-        ]
+        return self.lines_for(CHANGE_LABELS)
 
 
 def evidence_path(instance: EvidenceItem, filename: str) -> str:

@@ -1,6 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class TimeStampedModel(models.Model):
@@ -9,6 +13,39 @@ class TimeStampedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class ChangeRecord(models.Model):
+    """A change to a record's details, kept as part of the governance trail: who, when
+    and what, as ``fields = {field: [old, new]}`` in display form. Append-only: saving
+    an existing one or deleting one raises. Concrete models add the record it is about
+    (and, where asked for, the reason)."""
+
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    fields = models.JSONField(default=dict, help_text="{field: [old, new]}, as displayed")
+
+    what = "A change"  # how the refusals below name it
+
+    class Meta:
+        abstract = True
+        ordering = ["-at", "-pk"]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError(f"{self.what} is a record: it cannot be edited.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError(f"{self.what} is a record: it cannot be deleted.")
+
+    def lines_for(self, labels: dict[str, str]) -> list[str]:
+        """``["Target date: 31 March 2026 → 30 June 2026", ...]``, in ``labels``' order."""
+        return [
+            f"{label}: {self.fields[name][0]} → {self.fields[name][1]}"
+            for name, label in labels.items()
+            if name in self.fields
+        ]
 
 
 class Notification(models.Model):

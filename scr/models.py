@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
-from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
 
-from core.models import TimeStampedModel
+from core.models import ChangeRecord, TimeStampedModel
 from core.workdays import add_working_days
 
 RAPID_REVIEW_WORKING_DAYS = 15
@@ -156,11 +153,10 @@ REVIEW_CHANGE_LABELS = {
 RECOMMENDATION_CHANGE_LABELS = {"number": "Number", "text": "Recommendation"}
 
 
-class ReviewChange(models.Model):
+class ReviewChange(ChangeRecord):
     """One correction to a review's details, or (with ``recommendation``) to one of its
-    recommendations: who, when and what, as ``fields = {field: [old, new]}`` in display
-    form. Append-only: written by ``scr.services.review_update`` and
-    ``scr.services.recommendation_update``, never edited or deleted."""
+    recommendations. Written by ``scr.services.review_update`` and
+    ``scr.services.recommendation_update``."""
 
     review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="changes")
     recommendation = models.ForeignKey(
@@ -170,23 +166,11 @@ class ReviewChange(models.Model):
         blank=True,
         related_name="changes",
     )
-    at = models.DateTimeField(default=timezone.now)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    fields = models.JSONField(default=dict, help_text="{field: [old, new]}, as displayed")
 
-    class Meta:
-        ordering = ["-at", "-pk"]
+    what = "A change to a review"
 
     def __str__(self) -> str:
         return f"Change to {self.recommendation or self.review} at {self.at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self._state.adding:
-            raise ValueError("A change to a review is a record: it cannot be edited.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise ValueError("A change to a review is a record: it cannot be deleted.")
 
     @property
     def title(self) -> str:
@@ -201,8 +185,4 @@ class ReviewChange(models.Model):
         labels = (
             REVIEW_CHANGE_LABELS if self.recommendation_id is None else RECOMMENDATION_CHANGE_LABELS
         )
-        return [
-            f"{label}: {self.fields[name][0]} → {self.fields[name][1]}"
-            for name, label in labels.items()
-            if name in self.fields
-        ]
+        return self.lines_for(labels)
