@@ -75,10 +75,22 @@ def test_development_starts_without_any_variables(tmp_path):
 
 
 def test_check_deploy_is_clean_under_production_variables(production_env, tmp_path):
+    # As the README's production install: collectstatic first (check --deploy verifies
+    # the collected static files: core.checks).
+    production_env["STATIC_ROOT"] = str(tmp_path / "static")
+    collect = run(["manage.py", "collectstatic", "--noinput"], production_env, tmp_path)
+    assert collect.returncode == 0, collect.stdout + collect.stderr
     result = run(
         ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], production_env, tmp_path
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_check_deploy_fails_before_collectstatic(production_env, tmp_path):
+    production_env["STATIC_ROOT"] = str(tmp_path / "static")
+    result = run(["manage.py", "check", "--deploy"], production_env, tmp_path)
+    assert result.returncode != 0
+    assert "core.E001" in result.stderr
 
 
 def test_production_settings_are_hardened(production_env, tmp_path):
