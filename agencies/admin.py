@@ -6,8 +6,9 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
+from django.utils import timezone
 
-from agencies.models import Agency, AgencyUserObjectPermission, Membership, Partnership
+from agencies.models import Agency, AgencyUserObjectPermission, ApiToken, Membership, Partnership
 
 User = get_user_model()
 
@@ -57,12 +58,50 @@ class PartnershipAdmin(admin.ModelAdmin):
     list_display = ["name", "learning_check_months", "amber_window_days"]
 
 
+TOKEN_FIELDS = ("prefix", "name", "created", "expires", "last_used")
+
+
+class ApiTokenInline(admin.TabularInline):
+    """The person's API tokens: tick "delete" to revoke one. Tokens are issued only to
+    their owner (``POST /api/v1/auth/token/``), never here."""
+
+    model = ApiToken
+    extra = 0
+    fields = TOKEN_FIELDS
+    readonly_fields = TOKEN_FIELDS
+    verbose_name_plural = "API tokens (delete to revoke)"
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Revoke anyone's API token (delete it); nothing here issues or changes one."""
+
+    list_display = ["prefix", "user", "name", "created", "expires", "last_used", "live"]
+    list_select_related = ["user"]
+    search_fields = ["user__username", "prefix", "name"]
+    readonly_fields = ("user", *TOKEN_FIELDS)
+    fields = readonly_fields
+
+    @admin.display(boolean=True)
+    def live(self, obj: ApiToken) -> bool:
+        return obj.expires > timezone.now()
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 admin.site.unregister(User)
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    inlines = [MembershipInline, GrantInline]
+    inlines = [MembershipInline, GrantInline, ApiTokenInline]
 
 
 admin.site.site_header = "Safeguarding partnership administration"

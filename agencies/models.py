@@ -122,3 +122,31 @@ class Partnership(models.Model):
         if obj is None:
             obj = cls.objects.create(name=settings.PARTNERSHIP_NAME)
         return obj
+
+
+class ApiToken(models.Model):
+    """A bearer token for the API (``Authorization: Token <key>``), issued by
+    ``POST /api/v1/auth/token/`` and read by ``agencies.tokens.ApiTokenAuthentication``.
+    Only a SHA-256 digest of the key is stored (the key is shown once, when issued), with
+    its first characters so its owner can tell tokens apart. It stops working at
+    ``expires``; its owner or an administrator can revoke it (delete the row), and
+    deactivating the account or signing out of the web deletes all of the user's tokens."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(
+        max_length=8, editable=False, help_text="The key's first characters, to recognise it."
+    )
+    name = models.CharField(max_length=100, blank=True, help_text="What the token is for.")
+    created = models.DateTimeField(editable=False)
+    expires = models.DateTimeField(editable=False, db_index=True)
+    last_used = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created", "-pk"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
