@@ -21,13 +21,18 @@ def is_working_day(day: date) -> bool:
     return day.weekday() < 5 and day not in _bank_holidays(day.year)
 
 
-def add_working_days(start: date, n: int) -> date:
-    """The date ``n`` working days after ``start`` (before it for negative ``n``).
+def add_working_days(start: date, n: int) -> date | None:
+    """The date ``n`` working days after ``start`` (before it for negative ``n``), or
+    None when that would be past the calendar's last day (31 December 9999) or before
+    its first: a date derived from an absurd one is unknown, never an ``OverflowError``.
     ``add_working_days(d, 0)`` is ``d`` itself, working day or not."""
     step = 1 if n >= 0 else -1
     remaining = abs(n)
     day = start
+    edge = date.max if step > 0 else date.min
     while remaining:
+        if day == edge:
+            return None
         day += timedelta(days=step)
         if is_working_day(day):
             remaining -= 1

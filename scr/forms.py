@@ -2,14 +2,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.layout import Field, Size
 from django import forms
 from django.db.models import Q
 
 from actions.forms import GdsForm
 from agencies.models import Agency
+from core.dates import DateInputField
 from scr.models import (
+    RECOMMENDATION_NUMBER_MAX,
+    RECOMMENDATION_NUMBER_MIN,
+    REVIEW_DATE_NAMES,
     DeathCategory,
     FactorDomain,
     Influence,
@@ -48,12 +51,14 @@ class ReviewForm(GdsForm):
     )
     notified_on = DateInputField(
         label="Date notified to the national panel (optional)",
+        name=REVIEW_DATE_NAMES["notified_on"],
         required=False,
-        require_all_fields=False,
         help_text="A rapid review is due 15 working days later.",
     )
     published_on = DateInputField(
-        label="Date published (optional)", required=False, require_all_fields=False
+        label="Date published (optional)",
+        name=REVIEW_DATE_NAMES["published_on"],
+        required=False,
     )
     death_category = forms.ModelChoiceField(
         queryset=DeathCategory.objects.filter(is_active=True),
@@ -98,8 +103,8 @@ class ReviewEditForm(ReviewForm):
 class RecommendationForm(GdsForm):
     number = forms.IntegerField(
         label="Number",
-        min_value=1,
-        max_value=999,
+        min_value=RECOMMENDATION_NUMBER_MIN,
+        max_value=RECOMMENDATION_NUMBER_MAX,
         error_messages={"required": "Enter the recommendation's number"},
     )
     text = forms.CharField(
