@@ -18,9 +18,11 @@ from viewflow.workflow.status import STATUS
 
 from agencies.grants import access_reduced
 from agencies.models import Agency
-from agencies.selectors import agency_grants, members_with, user_can
+from agencies.selectors import agency_grants, members_with, user_can, users_holding
 from core.outbox import notify
 from core.transitions import TransitionForbidden, TransitionRefused
+from workflows.base import lock_task
+from workflows.timeline import OUT_OF_REACH, PICKED_UP, REASSIGNED, RELEASED, record_task_event
 
 logger = logging.getLogger(__name__)
 
@@ -54,39 +56,36 @@ def can_manage(user: Any, task: Task) -> bool:
 
 @transaction.atomic
 def task_claim(*, task: Task, by: Any) -> Task:
+    lock_task(task)  # someone may have picked it up (or done it) since it was loaded
     if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
         raise TransitionRefused(TASK_NOT_OPEN)
     if not can_pick_up(by, task):
         raise TransitionForbidden(TASK_NOT_PERMITTED)
+    if task.status != STATUS.NEW or task.owner_id:
+        raise TransitionRefused(TASK_ALREADY_TAKEN)
     with task.activation() as activation:
-        # task.activation() re-reads the task under the process lock: decide on that.
-        if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
-            raise TransitionRefused(TASK_NOT_OPEN)
-        if task.status != STATUS.NEW or task.owner_id:
-            raise TransitionRefused(TASK_ALREADY_TAKEN)
+        # on the record's history (workflows.timeline), saved with the claim
+        record_task_event(task, PICKED_UP, by=by)
         activation.assign(user=by)
     return task
 
 
 @transaction.atomic
 def task_release(*, task: Task, by: Any) -> Task:
+    lock_task(task)  # it may have been released, passed on or done since it was loaded
     if task.status != STATUS.ASSIGNED:
         raise TransitionRefused(TASK_NOT_OPEN)
     if task.owner_id != by.pk and not can_manage(by, task):
         raise TransitionForbidden(TASK_NOT_YOURS)
     with task.activation() as activation:
-        # Re-checked on the row just read under the lock: the task may have been done or
-        # released since it was loaded, and viewflow would raise NoTransition (a 500).
-        if task.status != STATUS.ASSIGNED:
-            raise TransitionRefused(TASK_NOT_OPEN)
-        if task.owner_id != by.pk and not can_manage(by, task):
-            raise TransitionForbidden(TASK_NOT_YOURS)
+        record_task_event(task, RELEASED, by=by, holder=task.owner_id)
         activation.unassign()
     return task
 
 
 @transaction.atomic
 def task_reassign(*, task: Task, to: Any, by: Any) -> Task:
+    lock_task(task)
     if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
         raise TransitionRefused(TASK_NOT_OPEN)
     if not can_manage(by, task):
@@ -94,8 +93,7 @@ def task_reassign(*, task: Task, to: Any, by: Any) -> Task:
     if not can_pick_up(to, task):
         raise TransitionRefused(REASSIGN_NOT_ELIGIBLE)
     with task.activation() as activation:
-        if task.status not in (STATUS.NEW, STATUS.ASSIGNED):  # re-read under the lock
-            raise TransitionRefused(TASK_NOT_OPEN)
+        record_task_event(task, REASSIGNED, by=by, to=to, holder=task.owner_id)
         if task.status == STATUS.NEW:
             activation.assign(user=to)
         else:
@@ -191,22 +189,7 @@ def _agency_task_managers(agency_id: int | None, *, leaving: Any) -> list[Any]:
     if agency_id is not None:
         people = list(members_with(agency_id, "manage_agency_tasks").exclude(pk=leaving.pk))
     if not people:
-        people = list(
-            get_user_model()
-            .objects.filter(
-                Q(
-                    groups__permissions__codename="manage_agency_tasks",
-                    groups__permissions__content_type__app_label="agencies",
-                )
-                | Q(
-                    user_permissions__codename="manage_agency_tasks",
-                    user_permissions__content_type__app_label="agencies",
-                ),
-                is_active=True,
-            )
-            .exclude(pk=leaving.pk)
-            .distinct()
-        )
+        people = list(users_holding("agencies.manage_agency_tasks").exclude(pk=leaving.pk))
     return people
 
 
@@ -227,17 +210,13 @@ def _tell_managers(user: Any, released: list[Task]) -> None:
         for task in tasks:
             due = getattr(task, "due", None)
             when = f", due on {due.due_on:%-d %B %Y}" if due else ""
-            lines.append(f"- {task.title} for {task.process.artifact}{when}")
+            lines.append(f"{task.title} for {task.process.artifact}{when}")
         queue = f"{where}'s queue" if where else "the queue"
         notify(
             recipients=_agency_task_managers(agency_id, leaving=user),
             subject=f"Tasks back in {queue}: {_person(user)} can no longer take them",
-            body=(
-                f"{_person(user)} can no longer take these tasks they held (their membership "
-                f"or role changed, or their account was closed), so they are back in "
-                f"{queue}:\n\n" + "\n".join(lines) + "\n\nSomeone who may take them can "
-                "pick them up, or a manager can reassign them from My work, Team tasks."
-            ),
+            template="tasks_released",
+            context={"person": _person(user), "queue": queue, "lines": lines},
             dedupe_key=(
                 f"tasks-released-{user.pk}-{agency_id or 0}-{today:%Y%m%d}-"
                 + "-".join(str(t.pk) for t in tasks)
@@ -260,16 +239,17 @@ def release_tasks_out_of_reach(*, user: Any) -> list[Task]:
     for task in held:
         if can_pick_up(fresh, task):
             continue
+        lock_task(task)  # it may have been done or passed on since it was read
+        if task.owner_id != fresh.pk or task.status != STATUS.ASSIGNED:
+            if task.status == STATUS.STARTED:
+                logger.warning(
+                    "Task %s is started by %s, who may no longer take it: left as it is",
+                    task.pk,
+                    fresh.username,
+                )
+            continue
         with task.activation() as activation:
-            # re-read under the process lock: it may have been done or passed on
-            if task.owner_id != fresh.pk or task.status != STATUS.ASSIGNED:
-                if task.status == STATUS.STARTED:
-                    logger.warning(
-                        "Task %s is started by %s, who may no longer take it: left as it is",
-                        task.pk,
-                        fresh.username,
-                    )
-                continue
+            record_task_event(task, OUT_OF_REACH, by=None, holder=fresh.pk)
             activation.unassign()
         logger.warning(
             "Task %s (%s, %s) released from %s, who may no longer take it",
