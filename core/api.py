@@ -5,19 +5,30 @@ Query parameters are input like a body: a list reads its filters through a seria
 (:func:`query_params`), so ``?agency=abc`` or ``?state=bogus`` is a 400 with the field's
 error, never a 500 or a silently ignored filter. :class:`IdField` takes a record's id as
 the database holds it (ASCII digits, 1 to 2**63 - 1), and :class:`Pagination` bounds
-``limit`` (at most :data:`MAX_PAGE_SIZE`) and checks ``offset``."""
+``limit`` (at most :data:`MAX_PAGE_SIZE`) and checks ``offset``.
+
+A related field in a request body is scoped to what the caller may see
+(:class:`ScopedPrimaryKeyRelatedField`, :class:`ScopedSlugRelatedField`): its choices
+(the browsable API's drop-downs) are what the list shows, and an id outside them is the
+same 400 as one that does not exist. ``core.openapi`` puts the error answers in the
+OpenAPI document."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Model, QuerySet
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 from viewflow.fsm import TransitionNotAllowed as FlowTransitionNotAllowed
 from viewflow.workflow.exceptions import FlowLockFailed
@@ -148,3 +159,44 @@ class Pagination(LimitOffsetPagination):
             elif parameter["name"] == self.offset_query_param:
                 parameter["schema"].update(minimum=0)
         return parameters
+
+
+# -- related fields scoped to the caller ---------------------------------------------------
+Scope = Callable[[Any], "QuerySet[Any]"]
+
+
+class _Scoped:
+    """A related field whose queryset is ``scope(user)`` for the request's user: the same
+    selector as the list, so the browsable API's drop-down offers only what the caller
+    may see, and an id outside it fails as one that does not exist. Without a request in
+    the serializer's context (or signed out) the scope is an anonymous user's: nothing.
+
+    ``model`` tells the OpenAPI document the field's type; its queryset is never read."""
+
+    def __init__(self, *, scope: Scope, model: type[Model], **kwargs: Any) -> None:
+        self.scope = scope
+        kwargs["queryset"] = model._default_manager.none()
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        request = self.context.get("request")  # type: ignore[attr-defined]
+        return self.scope(getattr(request, "user", None) or AnonymousUser())
+
+
+class ScopedPrimaryKeyRelatedField(_Scoped, serializers.PrimaryKeyRelatedField):
+    pass
+
+
+class ScopedSlugRelatedField(_Scoped, serializers.SlugRelatedField):
+    pass
+
+
+class NotFoundView(APIView):
+    """Any other path under /api/v1/ (``/api/v1/actions/x/``, an id that is not a
+    number): a JSON 404 like every other refusal of the API, not the site's HTML page.
+    Signed-out callers get the API's 403 first, as everywhere else."""
+
+    schema = None  # not an operation of the API
+
+    def http_method_not_allowed(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        raise NotFound

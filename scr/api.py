@@ -7,19 +7,44 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.api import ID_PATTERN, IdField, query_params
+from agencies.models import Agency
+from agencies.selectors import visible_agencies
+from core.api import ID_PATTERN, IdField, ScopedPrimaryKeyRelatedField, query_params
+from core.dates import ApiDateField
 from core.transitions import TransitionForbidden
 from scr import selectors, services
-from scr.models import ModifiableFactor, Recommendation, Review, ReviewKind
+from scr.models import (
+    RECOMMENDATION_NUMBER_MAX,
+    RECOMMENDATION_NUMBER_MIN,
+    REVIEW_DATE_NAMES,
+    ModifiableFactor,
+    Recommendation,
+    Review,
+    ReviewKind,
+)
 
 MOVE_REFUSED = "A recommendation cannot be moved to another review."
 
 
-# As on the pages' form: recommendation numbers run from 1.
-NUMBER_LIMITS = {"number": {"min_value": 1, "max_value": 999}}
+# The model's one rule (as on the pages' form): recommendation numbers run from 1 to 999.
+NUMBER_LIMITS = {
+    "number": {"min_value": RECOMMENDATION_NUMBER_MIN, "max_value": RECOMMENDATION_NUMBER_MAX}
+}
+
+
+def _visible_reviews(user: Any) -> Any:
+    return selectors.review_list(user=user)
+
+
+def _review_field() -> ScopedPrimaryKeyRelatedField:
+    """A review the caller may see: any other is the same 400 as one that does not
+    exist, and the browsable API offers only these."""
+    return ScopedPrimaryKeyRelatedField(scope=_visible_reviews, model=Review)
 
 
 class RecommendationSerializer(serializers.ModelSerializer):
+    review = _review_field()
+
     class Meta:
         model = Recommendation
         fields = ["id", "review", "number", "text"]
@@ -28,6 +53,8 @@ class RecommendationSerializer(serializers.ModelSerializer):
 
 class RecommendationUpdateSerializer(serializers.ModelSerializer):
     """A correction: ``number`` and/or ``text``. ``review`` may be sent only unchanged."""
+
+    review = _review_field()
 
     class Meta:
         model = Recommendation
@@ -46,7 +73,17 @@ class FactorSerializer(serializers.ModelSerializer):
 class ReviewSerializer(serializers.ModelSerializer):
     recommendations = RecommendationSerializer(many=True, read_only=True)
     factors = FactorSerializer(many=True, read_only=True)
-    rapid_review_due = serializers.DateField(read_only=True)
+    rapid_review_due = serializers.DateField(read_only=True, allow_null=True)
+    # an agency whose records the caller sees (the others are as unknown as a bad id)
+    lead_agency = ScopedPrimaryKeyRelatedField(
+        scope=visible_agencies, model=Agency, required=False, allow_null=True
+    )
+    notified_on = ApiDateField(
+        name=REVIEW_DATE_NAMES["notified_on"], required=False, allow_null=True
+    )
+    published_on = ApiDateField(
+        name=REVIEW_DATE_NAMES["published_on"], required=False, allow_null=True
+    )
 
     class Meta:
         model = Review
@@ -119,7 +156,9 @@ class ReviewViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         review = self.get_object()
         _require_manager(request)
-        body = ReviewSerializer(review, data=request.data, partial=True)
+        body = ReviewSerializer(
+            review, data=request.data, partial=True, context=self.get_serializer_context()
+        )
         body.is_valid(raise_exception=True)
         services.review_update(review=review, by=request.user, **body.validated_data)
         return Response(ReviewSerializer(self.get_object()).data)
@@ -147,9 +186,7 @@ class RecommendationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
         # The permission first; then a review the caller may not see is the same 400 as
         # one that does not exist.
         _require_manager(request)
-        body = RecommendationSerializer(data=request.data)
-        review_field: Any = body.fields["review"]
-        review_field.queryset = selectors.review_list(user=request.user)
+        body = RecommendationSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         review = body.validated_data["review"]
         rec = services.recommendation_add(
@@ -164,7 +201,9 @@ class RecommendationViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewS
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         rec = self.get_object()
         _require_manager(request)
-        body = RecommendationUpdateSerializer(rec, data=request.data, partial=True)
+        body = RecommendationUpdateSerializer(
+            rec, data=request.data, partial=True, context=self.get_serializer_context()
+        )
         body.is_valid(raise_exception=True)
         fields = dict(body.validated_data)
         if fields.pop("review", rec.review) != rec.review:

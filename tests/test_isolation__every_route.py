@@ -29,9 +29,15 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from openpyxl import load_workbook
 
-from actions import services
+from actions.models import ActionState as S
 from actions.views import STEPS
 from tests.conftest import login
+from tests.factories import (
+    EvidenceItemFactory,
+    LearningCheckFactory,
+    ProgressUpdateFactory,
+    walk_to,
+)
 from tests.factories.actions import make_action, make_recommendation, make_review, pdf
 from workflows.base import open_tasks
 from workflows.services import task_claim
@@ -69,10 +75,9 @@ def build(agency, lead, marker, *, manager, li) -> Side:
         reference=f"{marker}-1",
         description=f"{marker} neglect training for front-line staff",
     )
-    services.action_start_work(action=side.action, by=lead)
-    services.action_report_progress(action=side.action, by=lead, text=f"{marker} booked")
-    side.evidence = services.action_add_evidence(
-        action=side.action, by=lead, description=f"{marker} register", file=pdf()
+    ProgressUpdateFactory(action=side.action, text=f"{marker} booked")  # now in progress
+    side.evidence = EvidenceItemFactory(
+        action=side.action, description=f"{marker} register", file=pdf()
     )
     side.task = task_claim(task=open_tasks(side.action).get(), by=lead)  # in the inbox
     side.late = make_action(
@@ -92,12 +97,9 @@ def build(agency, lead, marker, *, manager, li) -> Side:
         reference=f"{marker}-2",
         description=f"{marker} audit of strategy meetings",
     )
-    services.action_start_work(action=side.checked, by=lead)
-    services.action_add_evidence(action=side.checked, by=lead, description=f"{marker} audit")
-    services.action_submit_evidence(action=side.checked, by=lead)
-    services.action_accept_evidence(action=side.checked, by=li)
-    services.action_sign_off(action=side.checked, by=lead)
-    side.check = services.action_learning_check_fall_due(action=side.checked)
+    EvidenceItemFactory(action=side.checked, description=f"{marker} audit")
+    walk_to(side.checked, S.SIGNED_OFF, li=li)
+    side.check = LearningCheckFactory(action=side.checked)  # due, not yet recorded
     return side
 
 
@@ -255,10 +257,21 @@ MATRIX: dict[str, Record | Listing | Forbidden] = {
 EXEMPT = {
     "login": "the sign-in form",
     "logout": "signs the caller out; names no record",
+    "password_reset": "asks for the caller's own reset link (tests/core/test_account__reset.py)",
+    "password_reset_done": "says a link was sent; names no record",
+    "password_reset_confirm": "sets a password from an e-mailed link, for that account only",
+    "password_reset_complete": "says the password was reset; names no record",
+    "password_change": "changes the caller's own password (tests/core/test_account__change.py)",
+    "accessibility": "the accessibility statement: no data",
+    "privacy": "the privacy notice: no data",
+    "help": "help and contact: no data",
     "api-root": "links to the API's lists",
-    "api-token": "issues the caller's own token",
+    "api-token": "issues the caller's own token, revokes the one in use",
+    "api-token-list": "the caller's own tokens (tests/agencies/test_api__tokens.py)",
+    "api-token-detail": "revokes one of the caller's own tokens; another's is a 404",
     "api-schema": "the OpenAPI document: no data",
     "api-docs": "the page that renders the schema",
+    "api-not-found": "any other API path: a 404 for everyone",
 }
 # The Django admin is for staff (superusers), who see every agency by design.
 EXEMPT_NAMESPACES = ("admin:",)
@@ -308,7 +321,6 @@ PROJECT_APPS = (
     "viewflow",
     "django_fsm_log",
     "guardian",
-    "authtoken",
 )
 
 # What a hostile or mistaken request would send: every field any form or endpoint reads.
@@ -389,13 +401,15 @@ def check_record(client: Any, name: str, kwargs: dict[str, Any]) -> list[str]:
     return problems
 
 
-@pytest.mark.django_db
-def test_agency_b_never_reaches_agency_a(world, charlie):
-    client = login(charlie)
-    before = fingerprint()
+def walk_matrix(
+    client: Any, world: World, matrix: dict[str, Record | Listing | Forbidden] = MATRIX
+) -> tuple[list[str], int]:
+    """Every route of ``matrix`` for the signed-in ``client``, given agency A's records
+    (``world.a``): the problems found, and how many URLs were checked. Also used for
+    someone who left agency A (tests/test_isolation__leaver.py)."""
     problems: list[str] = []
     checked = 0
-    for entry, rule in MATRIX.items():
+    for entry, rule in matrix.items():
         name = entry.split("#")[0]
         if isinstance(rule, Record):
             for kwargs in rule.variants(world) if rule.variants else [rule.kwargs(world)]:
@@ -424,6 +438,14 @@ def test_agency_b_never_reaches_agency_a(world, charlie):
             filtered_to_a = "a_agency" in rule.query or "a_review" in rule.query
             if rule.control and not filtered_to_a and name != "agencies:list" and B not in text:
                 problems.append(f"GET {url} does not show agency B's own records (control)")
+    return problems, checked
+
+
+@pytest.mark.django_db
+def test_agency_b_never_reaches_agency_a(world, charlie):
+    client = login(charlie)
+    before = fingerprint()
+    problems, checked = walk_matrix(client, world)
     assert not problems, "\n".join(problems)
     assert checked > len(MATRIX)
     assert fingerprint() == before, "charlie's requests changed agency A's records"
@@ -460,3 +482,35 @@ def test_the_control_holds_for_agency_a(world, alice):
 def test_admin_is_closed_to_agency_users(world, charlie):
     response = login(charlie).get(reverse("admin:index"))
     assert response.status_code == 302 and reverse("admin:login") in response["Location"]
+
+
+@pytest.mark.django_db
+def test_the_browsable_api_shows_agency_b_nothing_of_agency_a(world, charlie):
+    """Every API route in the matrix again, as a browser asks for it (Accept: text/html):
+    the browsable API's pages render forms whose drop-downs list related records (the
+    reviews a recommendation may name, the agencies, the leads), and those are scoped like
+    the lists: A's titles, its lead's name and username never appear."""
+    client = login(charlie)
+    lead = world.a.lead
+    hidden = [A, lead.username] + ([lead.get_full_name()] if lead.get_full_name() else [])
+    problems: list[str] = []
+    pages = 0
+    for entry, rule in MATRIX.items():
+        name = entry.split("#")[0]
+        if ":" in name or isinstance(rule, Forbidden):  # pages are checked above
+            continue
+        variants = rule.variants(world) if isinstance(rule, Record) and rule.variants else None
+        for kwargs in variants or [rule.kwargs(world)]:
+            query = fill(rule.query, world) if isinstance(rule, Listing) else ""
+            url = reverse(name, kwargs=kwargs) + query
+            response = client.get(url, HTTP_ACCEPT="text/html")
+            pages += 1
+            if not response.get("Content-Type", "").startswith("text/html"):
+                problems.append(f"GET {url} (HTML) -> {response.get('Content-Type')}")
+            html = response.content.decode()
+            problems += [f"GET {url} (HTML) shows {text!r}" for text in hidden if text in html]
+    assert not problems, "\n".join(problems)
+    assert pages > 20
+    # the control: B's own review is offered where a recommendation names one
+    html = client.get(reverse("recommendation-list"), HTTP_ACCEPT="text/html").content.decode()
+    assert f"{B} practice review" in html

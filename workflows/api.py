@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -11,10 +12,9 @@ from rest_framework.response import Response
 from viewflow.workflow.models import Task
 
 from core.api import ID_PATTERN, query_params
+from core.openapi import CONFLICT
 from core.transitions import TransitionForbidden
 from workflows import selectors, services
-
-REASSIGN_NO_SUCH_USER = "There is no active user with that username."
 
 
 class TaskSerializer(serializers.ModelSerializer):
@@ -23,7 +23,7 @@ class TaskSerializer(serializers.ModelSerializer):
     record_url = serializers.SerializerMethodField()
     due_on = serializers.SerializerMethodField()
     owner: serializers.SlugRelatedField = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username", read_only=True, allow_null=True
     )
 
     class Meta:
@@ -40,7 +40,7 @@ class TaskSerializer(serializers.ModelSerializer):
         record = task.process.artifact
         return record.get_absolute_url() if record is not None else None
 
-    def get_due_on(self, task: Task) -> Any:
+    def get_due_on(self, task: Task) -> date | None:
         due = getattr(task, "due", None)
         return due.due_on if due else None
 
@@ -80,21 +80,21 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
             return selectors.task_team(user=user)
         return selectors.task_inbox(user=user)
 
-    @extend_schema(request=None, responses=TaskSerializer)
+    @extend_schema(request=None, responses={200: TaskSerializer, **CONFLICT})
     @action(detail=True, methods=["post"])
     def claim(self, request: Request, pk: str | None = None) -> Response:
         task = self.get_object()
         services.task_claim(task=task, by=request.user)
         return Response(TaskSerializer(task).data)
 
-    @extend_schema(request=None, responses=TaskSerializer)
+    @extend_schema(request=None, responses={200: TaskSerializer, **CONFLICT})
     @action(detail=True, methods=["post"])
     def release(self, request: Request, pk: str | None = None) -> Response:
         task = self.get_object()
         services.task_release(task=task, by=request.user)
         return Response(TaskSerializer(task).data)
 
-    @extend_schema(request=ReassignSerializer, responses=TaskSerializer)
+    @extend_schema(request=ReassignSerializer, responses={200: TaskSerializer, **CONFLICT})
     @action(detail=True, methods=["post"])
     def reassign(self, request: Request, pk: str | None = None) -> Response:
         task = self.get_object()
@@ -104,15 +104,15 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
             raise TransitionForbidden(services.REASSIGN_NOT_MANAGER)
         body = ReassignSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        # A bad username is bad input (400 on the field), not a missing resource (404).
+        # A bad username is bad input (400 on the field), not a missing resource (404);
+        # and no account is the same answer as someone who may not take the task, so a
+        # manager cannot probe which usernames exist in other agencies.
         to = (
             get_user_model()
             .objects.filter(username=body.validated_data["username"], is_active=True)
             .first()
         )
-        if to is None:
-            raise serializers.ValidationError({"username": [REASSIGN_NO_SUCH_USER]})
-        if not services.can_pick_up(to, task):
+        if to is None or not services.can_pick_up(to, task):
             raise serializers.ValidationError({"username": [services.REASSIGN_NOT_ELIGIBLE]})
         services.task_reassign(task=task, to=to, by=request.user)
         return Response(TaskSerializer(task).data)
