@@ -85,3 +85,24 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.recipient}"
+
+
+class FormSubmission(models.Model):
+    """A one-time form token this user has used, and where its submission went: a second
+    post of the same form (a double click, a resubmitted page) is sent there with a
+    message instead of doing the work again (``core.submissions``). The unique constraint
+    lets exactly one of two simultaneous posts of a token through. Swept after a day."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=64)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    redirect_to = models.TextField(blank=True, default="")
+    message = models.TextField(blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "token"], name="unique_form_submission_token")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.token} → {self.redirect_to}"
