@@ -6,22 +6,30 @@ Usage (a page or an API view scopes the actions first)::
     rows = export_rows(qs, timezone.localdate())
     write_csv(rows, response)          # or: write_xlsx(rows) -> bytes
 
+The columns are the sources' own (``actions.sources``: an SCR recommendation adds
+Review, Kind, Recommendation no. and Recommendation), then the action's
+(:data:`ACTION_COLUMNS`); :func:`columns` lists them for the sources registered now.
+
 ``action_plan_queryset`` makes the export cost a constant number of queries however many
-actions there are: agency and lead are joined, the source recommendation and its review
-come from one generic prefetch, and the latest progress text and the evidence count are
+actions there are: agency and lead are joined, each source (with what its columns read)
+comes from one generic prefetch, and the latest progress text and the evidence count are
 subqueries.
 
 The column names match what ``actions.importing`` reads, so an exported plan imports
 back as it is, into another install or after editing it: the importer ignores the extra
 columns and finds the lead by the full name the board paper shows (or by a username or
 e-mail put in its place).
+
+Cells are written by ``core.tabular``'s writers: a CSV cell a spreadsheet would run as a
+formula gets a quote before it (the importer takes it off), an XLSX text cell is always
+text, and a text longer than an XLSX cell holds (32,767 characters) is cut there with a
+note saying how much was cut and that the CSV export has the whole text.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import IO, Any
@@ -31,13 +39,11 @@ from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, 
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from actions import sources
 from actions.models import Action, EvidenceItem, ProgressUpdate, Rag
 from agencies.models import Partnership
+from core import tabular
 
-REVIEW = "Review"
-KIND = "Kind"
-RECOMMENDATION_NO = "Recommendation no."
-RECOMMENDATION = "Recommendation"
 ACTION_REF = "Action ref"
 ACTION = "Action"
 AGENCY = "Agency"
@@ -50,11 +56,8 @@ EVIDENCE_ITEMS = "Evidence items"
 SIGNED_OFF = "Signed off"
 NEXT_LEARNING_CHECK = "Next learning check"
 
-COLUMNS: list[str] = [
-    REVIEW,
-    KIND,
-    RECOMMENDATION_NO,
-    RECOMMENDATION,
+# The action's own columns; the sources' come first (see columns()).
+ACTION_COLUMNS: list[str] = [
     ACTION_REF,
     ACTION,
     AGENCY,
@@ -67,6 +70,21 @@ COLUMNS: list[str] = [
     SIGNED_OFF,
     NEXT_LEARNING_CHECK,
 ]
+
+
+def columns() -> list[str]:
+    """Every column of an export: the registered sources' columns, then the action's."""
+    return [*sources.export_headings(), *ACTION_COLUMNS]
+
+
+def __getattr__(name: str) -> Any:
+    # ``COLUMNS``: the columns for the sources registered now (they register at start-up,
+    # after this module may have been imported).
+    if name == "COLUMNS":
+        return columns()
+    raise AttributeError(name)
+
+
 DATE_COLUMNS = {TARGET_DATE, SIGNED_OFF, NEXT_LEARNING_CHECK}
 
 SHEET_TITLE = "Action plan"
@@ -75,22 +93,20 @@ CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 
 # A spreadsheet treats a cell starting with one of these as a formula (or, for tab and
 # carriage return, may strip them and then see a formula).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_TRIGGERS = tabular.FORMULA_TRIGGERS
+# How an XLSX cell too long for a workbook ends (see core.tabular.xlsx_text).
+XLSX_CUT_NOTE = tabular.XLSX_CUT_NOTE
 
 # Widths (in characters) that keep a board paper readable.
 _MIN_WIDTH = 8
 _MAX_WIDTH = 60
 _DATE_WIDTH = 12
 _DATE_FORMAT = "dd/mm/yyyy"
-# Control characters an XLSX file cannot hold.
-_XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def action_plan_queryset(base_qs: QuerySet[Action] | None = None) -> QuerySet[Action]:
     """``base_qs`` (already scoped to what the user may see) with everything the export
     reads, so that exporting N actions costs the same number of queries as exporting 5."""
-    from scr.models import Recommendation
-
     qs = base_qs if base_qs is not None else Action.objects.all()
     latest_progress = (
         ProgressUpdate.objects.filter(action=OuterRef("pk"))
@@ -106,9 +122,7 @@ def action_plan_queryset(base_qs: QuerySet[Action] | None = None) -> QuerySet[Ac
     )
     return (
         qs.select_related("agency", "lead", "source_content_type")
-        .prefetch_related(
-            GenericPrefetch("source", [Recommendation.objects.select_related("review")])
-        )
+        .prefetch_related(GenericPrefetch("source", sources.prefetch_querysets()))
         .annotate(
             export_latest_progress=Subquery(latest_progress),
             export_evidence_count=Coalesce(
@@ -124,20 +138,6 @@ def _local_date(value: datetime | None) -> date | None:
     if timezone.is_aware(value):
         value = timezone.localtime(value)
     return value.date()
-
-
-def _source_columns(action: Action) -> tuple[str, str, int | None, str]:
-    """(review title, kind, recommendation number, recommendation text)."""
-    from scr.models import Recommendation
-
-    source = action.source if action.source_object_id is not None else None
-    if source is None:
-        return "", "", None, ""
-    if isinstance(source, Recommendation):
-        review = source.review
-        return review.title, review.get_kind_display(), source.number, source.text
-    # A later loop's source (an audit finding, a challenge...): say what it is.
-    return str(source), str(source._meta.verbose_name).capitalize(), None, ""
 
 
 def _latest_progress(action: Action) -> str:
@@ -156,23 +156,23 @@ def _evidence_count(action: Action) -> int:
 def export_rows(
     actions: Iterable[Action], today: date, *, amber_days: int | None = None
 ) -> list[dict[str, Any]]:
-    """One dict per action, keyed by :data:`COLUMNS`; dates stay ``date`` objects.
+    """One dict per action, keyed by :func:`columns`; dates stay ``date`` objects (a
+    source column an action's source does not have is empty).
 
     Pass ``action_plan_queryset(...)`` to keep the query count constant (other iterables
     work, at one or two queries an action). ``amber_days`` defaults to the partnership's
     amber window."""
     if amber_days is None:
         amber_days = Partnership.current().amber_window_days
+    blanks = sources.export_blanks()
     rows = []
     for action in actions:
-        review, kind, rec_no, rec_text = _source_columns(action)
+        source = action.source if action.source_object_id is not None else None
         lead = action.lead
         rows.append(
             {
-                REVIEW: review,
-                KIND: kind,
-                RECOMMENDATION_NO: rec_no,
-                RECOMMENDATION: rec_text,
+                **blanks,
+                **sources.export_values(source),
                 ACTION_REF: action.reference,
                 ACTION: action.description,
                 AGENCY: action.agency.name,
@@ -190,29 +190,20 @@ def export_rows(
 
 
 # -- CSV --------------------------------------------------------------------------------
-def neutralise_formula(value: str) -> str:
-    """Prefix a cell a spreadsheet would run as a formula with a single quote."""
-    if value and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
+neutralise_formula = tabular.neutralise_formula
 
 
 def _csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
     if isinstance(value, datetime):
         value = _local_date(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bool | int | float):
-        return str(value)
-    return neutralise_formula(str(value))
+    return tabular.csv_cell(value)
 
 
 def _csv_lines(rows: Iterable[dict[str, Any]]) -> Iterator[list[str]]:
-    yield list(COLUMNS)
+    headings = columns()
+    yield headings
     for row in rows:
-        yield [_csv_cell(row.get(column)) for column in COLUMNS]
+        yield [_csv_cell(row.get(column)) for column in headings]
 
 
 def write_csv(rows: Iterable[dict[str, Any]], fileobj: IO[str] | Any, *, bom: bool = True) -> None:
@@ -230,8 +221,6 @@ def write_csv(rows: Iterable[dict[str, Any]], fileobj: IO[str] | Any, *, bom: bo
 def _xlsx_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return _local_date(value)
-    if isinstance(value, str):
-        return _XLSX_ILLEGAL.sub("", value)
     return value
 
 
@@ -255,21 +244,21 @@ def write_xlsx(rows: Iterable[dict[str, Any]]) -> bytes:
     sheet = workbook.active
     sheet.title = SHEET_TITLE
     bold = Font(bold=True)
-    widths = [len(column) for column in COLUMNS]
+    headings = columns()
+    widths = [len(column) for column in headings]
 
-    for col, column in enumerate(COLUMNS, start=1):
+    for col, column in enumerate(headings, start=1):
         cell = sheet.cell(row=1, column=col, value=column)
         cell.font = bold
 
     top = Alignment(vertical="top", wrap_text=True)
     row_number = 1
     for row_number, row in enumerate(rows, start=2):
-        for col, column in enumerate(COLUMNS, start=1):
+        for col, column in enumerate(headings, start=1):
             value = _xlsx_value(row.get(column))
-            cell = sheet.cell(row=row_number, column=col, value=value)
-            if isinstance(value, str) and value.startswith("="):
-                # openpyxl would store this as a formula; it is text typed by a person.
-                cell.data_type = "s"
+            # Text typed by a person stays text (never a formula), and one too long for
+            # a cell says it was cut.
+            cell = tabular.set_xlsx_cell(sheet, row_number, col, value)
             if column in DATE_COLUMNS and value is not None:
                 cell.number_format = _DATE_FORMAT
             cell.alignment = top
@@ -280,7 +269,7 @@ def write_xlsx(rows: Iterable[dict[str, Any]]) -> bytes:
             min(max(width, _MIN_WIDTH), _MAX_WIDTH) + 2
         )
     sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{max(row_number, 1)}"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headings))}{max(row_number, 1)}"
 
     buffer = io.BytesIO()
     workbook.save(buffer)

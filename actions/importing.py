@@ -1,13 +1,12 @@
 """Import an existing action plan from a CSV file or an Excel workbook (.xlsx).
 
-Most partnerships keep their SCR and CSPR action plans in spreadsheets. The first row is
-the header (headers are matched case-insensitively, extra columns are ignored):
+Most partnerships keep their action plans in spreadsheets. The first row is the header
+(headers are matched case-insensitively, extra columns are ignored). The columns are the
+plan source's (``actions.sources``: the registered source with an importer; for an SCR
+plan ``scr.importing`` reads Review, Recommendation no. and Recommendation, finding or
+creating the recommendation each action answers) followed by the action's own:
 
 =====================  =========================================================
-Review                 title of an existing review (required; never created here)
-Recommendation no.     the recommendation's number (required); created under the
-                       review if it does not exist yet, with the text from...
-Recommendation         ...this column (required only for a new recommendation)
 Action ref             the plan's own number, such as 3.2 (optional)
 Action                 what is to be done (required)
 Agency                 the owning agency's name or short name (must be active)
@@ -27,8 +26,9 @@ ambiguous: use the username or e-mail there).
 * :func:`parse_plan` reads and checks every row against the database and writes nothing;
 * :func:`dry_run` is the same for a user who may import (the "check my file" button);
 * :func:`import_plan` is all or nothing: any problem in any row and nothing is written,
-  otherwise every action is created through ``actions.services.action_create`` (so each
-  starts its workflow) inside one transaction. It checks the file again inside that
+  otherwise the source's importer creates the new source records (through its own
+  services) and every action is created through ``actions.services.action_create`` (so
+  each starts its workflow) inside one transaction. It checks the file again inside that
   transaction, one import at a time, so a file sent twice at once is imported once.
 
 Between the check and the import the page keeps the uploaded file, not the user:
@@ -38,6 +38,10 @@ Between the check and the import the page keeps the uploaded file, not the user:
 
 Looking records up costs a fixed number of queries whatever the number of rows.
 
+The file itself is read by ``core.tabular.read_table`` (size, row, column, cell and time
+caps, encodings, formula cells: see there) with :data:`PLAN_TABLE`; this module checks
+the values against the database.
+
 Problems carry the row number as the spreadsheet shows it (the header is row 1), the
 column and a message; the messages are the constants below, filled in with
 ``str.format``. A broken, oversized or unknown file gives a problem, never an exception.
@@ -46,20 +50,15 @@ column and a message; the messages are the constants below, filled in with
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
 import re
 import secrets
-import zipfile
 from collections import defaultdict
-from collections.abc import Generator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -68,23 +67,13 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from actions import services
-from actions.exporting import (
-    ACTION,
-    ACTION_REF,
-    AGENCY,
-    FORMULA_TRIGGERS,
-    LEAD,
-    RECOMMENDATION,
-    RECOMMENDATION_NO,
-    REVIEW,
-    SHEET_TITLE,
-    TARGET_DATE,
-)
-from actions.forms import TARGET_DATE_MAX_YEARS, latest_target_date
+from actions import services, sources
+from actions.exporting import ACTION, ACTION_REF, AGENCY, LEAD, SHEET_TITLE, TARGET_DATE
 from actions.models import Action, ActionState
 from agencies.models import Agency, Membership
 from agencies.selectors import holder_q
+from core import dates, tabular
+from core.tabular import Problem, TableRow
 from core.transitions import TransitionForbidden
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -93,61 +82,114 @@ MAX_ROWS = 2000
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024
 # Physical rows read (blank ones included) before giving up on a sheet.
 MAX_SCANNED_ROWS = 20 * MAX_ROWS
+# What one upload may cost to read (see core.tabular.Limits): the caps above, a sheet of
+# at most 250,000 cells and 500 columns, and 10 seconds.
+READ_LIMITS = tabular.Limits(
+    max_bytes=MAX_BYTES,
+    max_rows=MAX_ROWS,
+    max_scanned_rows=MAX_SCANNED_ROWS,
+    max_unpacked_bytes=MAX_UNPACKED_BYTES,
+)
 MAX_REFERENCE_LENGTH = Action._meta.get_field("reference").max_length or 30
-MAX_RECOMMENDATION_NUMBER = 32767
 IMPORT_LOCK_KEY = 727_002  # PostgreSQL advisory lock (the scheduler's is 727_001)
 
 # Uploaded files kept between the check and the import.
 UPLOAD_DIR = "imports"
 UPLOAD_MAX_AGE = timedelta(hours=24)
 
-CSV_TYPES = {".csv"}
-XLSX_TYPES = {".xlsx"}
-ZIP_MAGIC = b"PK\x03\x04"
-_FORMULA_START = "".join(FORMULA_TRIGGERS)
+CSV_TYPES = tabular.CSV_TYPES
+XLSX_TYPES = tabular.XLSX_TYPES
+
+# The action's own columns, in the order problems are listed; header spellings accepted.
+ACTION_COLUMNS = [ACTION_REF, ACTION, AGENCY, LEAD, TARGET_DATE]
+ACTION_REQUIRED = [ACTION, AGENCY, LEAD, TARGET_DATE]
+HEADERS: dict[str, list[str]] = {
+    ACTION_REF: [
+        "Action ref",
+        "Action reference",
+        "Action ref.",
+        "Action no.",
+        "Ref",
+        "Reference",
+    ],
+    ACTION: ["Action", "Action description", "Description"],
+    AGENCY: ["Agency", "Owning agency", "Lead agency for action"],
+    LEAD: ["Lead", "Action lead", "Lead officer"],
+    TARGET_DATE: ["Target date", "Due date", "Target"],
+}
+
+# The table's words and limits; plan_table() adds the plan source's columns.
+_TABLE = tabular.TableSpec(
+    columns=ACTION_COLUMNS,
+    required=ACTION_REQUIRED,
+    document="the action plan",
+    items="actions",
+    sheet_title=SHEET_TITLE,
+    limits=READ_LIMITS,
+)
+
+
+def plan_source() -> sources.Source | None:
+    """The source an action plan's rows name (the first registered with an importer)."""
+    found = sources.importers()
+    return found[0] if found else None
+
+
+def plan_table() -> tabular.TableSpec:
+    """The table the shared reader reads: the plan source's columns, then the action's."""
+    source = plan_source()
+    importer = source.importer if source else None
+    headers: dict[str, Any] = {**(importer.aliases if importer else {}), **HEADERS}
+    return replace(
+        _TABLE,
+        columns=[*(importer.columns if importer else []), *ACTION_COLUMNS],
+        required=[*(importer.required if importer else []), *ACTION_REQUIRED],
+        aliases={alias: column for column, aliases in headers.items() for alias in aliases},
+    )
+
+
+def __getattr__(name: str) -> Any:
+    # ``PLAN_TABLE`` (tests may swap its limits), ``COLUMNS`` and ``REQUIRED_COLUMNS``:
+    # built for the sources registered now (they register at start-up).
+    if name == "PLAN_TABLE":
+        return plan_table()
+    if name == "COLUMNS":
+        return list(plan_table().columns)
+    if name == "REQUIRED_COLUMNS":
+        return list(plan_table().required)
+    if name == "HEADER_ALIASES":
+        return plan_table().header_map()
+    raise AttributeError(name)
+
+
+def _table() -> tabular.TableSpec:
+    # A PLAN_TABLE set on the module (a test's limits) wins.
+    spec = globals().get("PLAN_TABLE")
+    return spec if isinstance(spec, tabular.TableSpec) else plan_table()
+
 
 # -- messages (the tests reuse them) ----------------------------------------------------
 NOT_PERMITTED_IMPORT = "Only the partnership manager can import an action plan."
-FILE_TYPE_REFUSED = (
-    "Upload the action plan as an Excel workbook (.xlsx) or a CSV file "
-    "(.csv): save it in one of those formats from your spreadsheet first."
-)
-FILE_TOO_BIG = "The file is larger than 2 MB: split the action plan into smaller files."
-FILE_EMPTY = "The file is empty."
-FILE_UNREADABLE = "The file could not be read: upload it again."
-TOO_MANY_ROWS = "The file has more than 2,000 rows: split the action plan into smaller files."
-BROKEN_XLSX = (
-    "The file could not be read as an Excel workbook: open it in Excel, save it "
-    "again as an Excel workbook (.xlsx) and upload it again."
-)
-XLSX_TOO_BIG_UNPACKED = (
-    "The workbook is too large once unpacked: copy the action plan "
-    "into a new workbook and upload that."
-)
-BROKEN_CSV = (
-    "The file could not be read as CSV text: save it from your spreadsheet as "
-    "“CSV UTF-8 (comma delimited)” and upload it again."
-)
-NO_ROWS = "The file has no actions in it: the first row must be the header, actions below it."
-MISSING_COLUMN = "The header row (row 1) has no “{column}” column."
-DUPLICATE_COLUMN = "The header row (row 1) has the “{column}” column twice: keep one."
+# The file's own problems, in core.tabular's words for this table.
+FILE_TYPE_REFUSED = _TABLE.message(tabular.FILE_TYPE_REFUSED)
+FILE_TOO_BIG = _TABLE.message(tabular.FILE_TOO_BIG)
+FILE_EMPTY = _TABLE.message(tabular.FILE_EMPTY)
+FILE_UNREADABLE = _TABLE.message(tabular.FILE_UNREADABLE)
+TOO_MANY_ROWS = _TABLE.message(tabular.TOO_MANY_ROWS)
+TOO_MANY_CELLS = _TABLE.message(tabular.TOO_MANY_CELLS)
+TOO_WIDE = _TABLE.message(tabular.TOO_WIDE)
+TOO_SLOW = _TABLE.message(tabular.TOO_SLOW)
+BROKEN_XLSX = _TABLE.message(tabular.BROKEN_XLSX)
+XLSX_TOO_BIG_UNPACKED = _TABLE.message(tabular.XLSX_TOO_BIG_UNPACKED)
+BROKEN_CSV = _TABLE.message(tabular.BROKEN_CSV)
+CSV_ENCODING_UNKNOWN = _TABLE.message(tabular.CSV_ENCODING_UNKNOWN)
+CSV_STRAY_BOM = _TABLE.message(tabular.CSV_STRAY_BOM)
+NO_ROWS = _TABLE.message(tabular.NO_ROWS)
+MISSING_COLUMN = tabular.MISSING_COLUMN
+DUPLICATE_COLUMN = tabular.DUPLICATE_COLUMN
+FORMULA_CELL = tabular.FORMULA_CELL
 VALUE_REQUIRED = "{column} is empty: it is required."
-REVIEW_NOT_FOUND = (
-    "No review is titled “{value}”: correct the title, or create the review "
-    "before importing its actions."
-)
-REVIEW_AMBIGUOUS = "More than one review is titled “{value}”: rename one of them first."
-RECOMMENDATION_NUMBER_INVALID = (
-    "“{value}” is not a recommendation number: enter a whole number such as 3."
-)
-RECOMMENDATION_TEXT_NEEDED = (
-    "Recommendation {number} does not exist in this review yet: "
-    "enter its text in the Recommendation column to create it."
-)
-RECOMMENDATION_TEXT_CONFLICT = (
-    "Recommendation {number} is new and row {first_row} gives it "
-    "different text: make the two the same."
-)
+NO_PLAN_SOURCE = "No kind of record can be imported with its actions on this site."
 REFERENCE_TOO_LONG = "The action ref must be {limit} characters or fewer."
 AGENCY_NOT_FOUND = "No agency is called “{value}”: enter the agency's name or short name."
 AGENCY_AMBIGUOUS = (
@@ -174,84 +216,28 @@ LEAD_NOT_AGENCY_LEAD = (
 )
 DATE_INVALID = "“{value}” is not a date: enter it as 31/03/2026, 2026-03-31 or 31 Mar 2026."
 # A past target date is imported (an existing plan may be late), but not one that can
-# only be a typo.
-EARLIEST_TARGET_DATE = date(2000, 1, 1)
+# only be a typo: the window every date keeps (core.dates).
 DATE_OUT_OF_RANGE = (
     "{value} is not a likely target date: enter a date from 1 January 2000 and no more "
-    f"than {TARGET_DATE_MAX_YEARS} years ahead."
+    f"than {services.TARGET_DATE_MAX_YEARS} years ahead."
 )
 DUPLICATE_ROW = (
-    "This row repeats row {first_row}: the same review, recommendation, action and agency."
+    "This row repeats row {first_row}: the same action and agency, for the same "
+    "recommendation (or other source)."
 )
 ALREADY_IN_PLAN = (
-    "This action is already in the plan: the same recommendation, action and "
-    "agency (was the file imported before?)."
+    "This action is already in the plan: the same action and agency, for the same "
+    "recommendation or other source (was the file imported before?)."
 )
-
-# The columns read, in the order problems are listed; header spellings accepted.
-COLUMNS = [REVIEW, RECOMMENDATION_NO, RECOMMENDATION, ACTION_REF, ACTION, AGENCY, LEAD, TARGET_DATE]
-REQUIRED_COLUMNS = [REVIEW, RECOMMENDATION_NO, ACTION, AGENCY, LEAD, TARGET_DATE]
-
-
-def _norm_header(text: Any) -> str:
-    return re.sub(r"[^0-9a-z]+", " ", str(text or "").casefold()).strip()
-
-
-HEADER_ALIASES: dict[str, str] = {
-    _norm_header(alias): column
-    for column, aliases in {
-        REVIEW: ["Review", "Review title"],
-        RECOMMENDATION_NO: [
-            "Recommendation no.",
-            "Recommendation number",
-            "Recommendation no",
-            "Recommendation #",
-            "Rec no",
-            "Rec no.",
-            "Rec number",
-        ],
-        RECOMMENDATION: ["Recommendation", "Recommendation text"],
-        ACTION_REF: [
-            "Action ref",
-            "Action reference",
-            "Action ref.",
-            "Action no.",
-            "Ref",
-            "Reference",
-        ],
-        ACTION: ["Action", "Action description", "Description"],
-        AGENCY: ["Agency", "Owning agency", "Lead agency for action"],
-        LEAD: ["Lead", "Action lead", "Lead officer"],
-        TARGET_DATE: ["Target date", "Due date", "Target"],
-    }.items()
-    for alias in aliases
-}
 
 _ISO_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
 _ORDINAL = re.compile(r"(\d)(st|nd|rd|th)\b", re.IGNORECASE)
 DATE_FORMATS = ("%d/%m/%Y", "%d %b %Y", "%d %B %Y", "%d-%b-%Y", "%d-%B-%Y", "%d-%m-%Y", "%d.%m.%Y")
-_RECOMMENDATION_NUMBER = re.compile(
-    r"^(?:(?:rec(?:ommendation)?\.?|r)\s*)?(\d+)(?:\.0+)?$", re.IGNORECASE
-)
 
 
 # -- results ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong: ``row`` as the spreadsheet numbers it (the header is row 1; None
-    for the file as a whole), ``column`` the column's name ("" for the whole row or file)."""
-
-    row: int | None
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = []
-        if self.row is not None:
-            where.append(f"Row {self.row}")
-        if self.column:
-            where.append(self.column)
-        return f"{', '.join(where)}: {self.message}" if where else self.message
+# Problem (row, column, message) is core.tabular's: the file's problems and the rows'
+# are listed together.
 
 
 @dataclass
@@ -259,15 +245,24 @@ class PlanRow:
     """One checked row, with the records it names."""
 
     row: int
-    review: Any
-    recommendation_number: int
-    recommendation: Any | None  # None: created by the import
-    recommendation_text: str
+    source: sources.SourceRow  # what the plan source's importer found
     reference: str
     description: str
     agency: Agency
     lead: Any
     target_date: date
+
+    def __getattr__(self, name: str) -> Any:
+        # What the source's importer found, by name (``row.recommendation``, ``row.review``).
+        attrs = self.__dict__.get("source")
+        if attrs is not None and name in attrs.attrs:
+            return attrs.attrs[name]
+        raise AttributeError(name)
+
+    @property
+    def record(self) -> Any | None:
+        """The source record (None: the import creates it)."""
+        return self.source.record
 
 
 @dataclass
@@ -287,15 +282,12 @@ class ImportResult:
         return bool(self.created)
 
     @property
-    def new_recommendations(self) -> list[tuple[Any, int, str]]:
-        """(review, number, text) of each recommendation the import creates."""
-        seen: dict[tuple[int, int], tuple[Any, int, str]] = {}
+    def new_sources(self) -> list[sources.SourceRow]:
+        """Each source record the import creates (a new recommendation), once."""
+        seen: dict[Any, sources.SourceRow] = {}
         for row in self.rows:
-            if row.recommendation is None:
-                seen.setdefault(
-                    (row.review.pk, row.recommendation_number),
-                    (row.review, row.recommendation_number, row.recommendation_text),
-                )
+            if row.source.record is None:
+                seen.setdefault(row.source.key, row.source)
         return list(seen.values())
 
     def problems_for_row(self, row: int | None) -> list[Problem]:
@@ -305,188 +297,12 @@ class ImportResult:
         self.problems.append(Problem(row, column, message))
 
 
-_Table = Generator[list[Any], None, None]
-
-
-class _FileProblem(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
 class _RollBack(Exception):
     pass
 
 
-def _show(value: Any, limit: int = 60) -> str:
-    text = " ".join(str(value).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-# -- reading the file ------------------------------------------------------------------------
-def _read_bytes(file: Any) -> bytes:
-    size = getattr(file, "size", None)
-    if isinstance(size, int) and size > MAX_BYTES:
-        raise _FileProblem(FILE_TOO_BIG)
-    if isinstance(file, bytes | bytearray | memoryview):
-        data = bytes(file)
-    else:
-        try:
-            if hasattr(file, "seek"):
-                file.seek(0)
-            data = file.read(MAX_BYTES + 1)
-        except (OSError, ValueError) as exc:
-            raise _FileProblem(FILE_UNREADABLE) from exc
-        if isinstance(data, str):
-            data = data.encode("utf-8")
-        if not isinstance(data, bytes):
-            raise _FileProblem(FILE_UNREADABLE)
-    if len(data) > MAX_BYTES:
-        raise _FileProblem(FILE_TOO_BIG)
-    if not data.strip():
-        raise _FileProblem(FILE_EMPTY)
-    return data
-
-
-def _unquote(cell: str) -> str:
-    if len(cell) > 1 and cell[0] == "'" and cell[1] in _FORMULA_START:
-        return cell[1:]
-    return cell
-
-
-def _csv_table(data: bytes) -> _Table:
-    if data.startswith(ZIP_MAGIC) or b"\x00" in data:
-        raise _FileProblem(BROKEN_CSV)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:  # Excel's plain "CSV (Comma delimited)" on Windows
-            text = data.decode("cp1252")
-        except UnicodeDecodeError as exc:
-            raise _FileProblem(BROKEN_CSV) from exc
-    first_line = text.split("\n", 1)[0]
-    delimiter = max([",", ";", "\t"], key=first_line.count)
-    if first_line.count(delimiter) == 0:
-        delimiter = ","
-    try:
-        for cells in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
-            # Undo the quote ``actions.exporting`` puts before a formula-like cell.
-            yield [_unquote(cell) for cell in cells]
-    except csv.Error as exc:
-        raise _FileProblem(BROKEN_CSV) from exc
-
-
-def _xlsx_table(data: bytes) -> _Table:
-    if not data.startswith(ZIP_MAGIC):
-        raise _FileProblem(BROKEN_XLSX)
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise _FileProblem(BROKEN_XLSX) from exc
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise _FileProblem(XLSX_TOO_BIG_UNPACKED)
-
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True, keep_links=False)
-    except Exception as exc:  # openpyxl raises many kinds on a broken file
-        raise _FileProblem(BROKEN_XLSX) from exc
-    try:
-        sheets = [s for s in workbook.worksheets if hasattr(s, "iter_rows")]
-        if not sheets:
-            raise _FileProblem(BROKEN_XLSX)
-        named = [s for s in sheets if s.title.strip().casefold() == SHEET_TITLE.casefold()]
-        active = workbook.active if workbook.active in sheets else None
-        if named:
-            sheet = named[0]
-        elif active is not None:
-            sheet = active
-        else:
-            sheet = sheets[0]
-        if hasattr(sheet, "reset_dimensions"):
-            sheet.reset_dimensions()  # never trust the file's own idea of its size
-        try:
-            for values in sheet.iter_rows(min_row=1, values_only=True):
-                yield list(values)
-        except _FileProblem:
-            raise
-        except Exception as exc:
-            raise _FileProblem(BROKEN_XLSX) from exc
-    finally:
-        workbook.close()
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        if value.time() == time(0, 0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-@dataclass
-class _RawRow:
-    row: int
-    values: dict[str, Any]  # column -> the cell's value (str for CSV; typed for XLSX)
-
-    def text(self, column: str) -> str:
-        return _cell_text(self.values.get(column))
-
-
-def _read_rows(table: _Table, result: ImportResult) -> list[_RawRow] | None:
-    """The data rows under the header, or None if the file cannot be imported at all
-    (the reason is in ``result``)."""
-    try:
-        header = next(table, None)
-    except _FileProblem as exc:
-        result.add(None, "", exc.message)
-        return None
-    positions: dict[str, int] = {}
-    for index, title in enumerate(header or []):
-        column = HEADER_ALIASES.get(_norm_header(title))
-        if column is None:
-            continue
-        if column in positions:
-            result.add(1, column, DUPLICATE_COLUMN.format(column=column))
-        else:
-            positions[column] = index
-    for column in REQUIRED_COLUMNS:
-        if column not in positions:
-            result.add(1, column, MISSING_COLUMN.format(column=column))
-    if result.problems:
-        return None
-
-    rows: list[_RawRow] = []
-    try:
-        for number, cells in enumerate(table, start=2):
-            if number > MAX_SCANNED_ROWS + 1:
-                result.add(None, "", TOO_MANY_ROWS)
-                return None
-            values = {
-                column: cells[index] if index < len(cells) else None
-                for column, index in positions.items()
-            }
-            if all(_cell_text(v) == "" for v in values.values()):
-                continue  # a blank row
-            rows.append(_RawRow(number, values))
-            if len(rows) > MAX_ROWS:
-                result.add(None, "", TOO_MANY_ROWS)
-                return None
-    except _FileProblem as exc:
-        result.add(None, "", exc.message)
-        return None
-    if not rows:
-        result.add(None, "", NO_ROWS)
-        return None
-    return rows
+_show = tabular.show
+_RawRow = TableRow  # the rows the reader gives: .row, .values, .text(column)
 
 
 # -- checking values ---------------------------------------------------------------------------
@@ -514,39 +330,18 @@ def parse_date(value: Any) -> date | None:
     return None
 
 
-def parse_recommendation_number(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, float):
-        if not value.is_integer():
-            return None
-        number = int(value)
-    else:
-        match = _RECOMMENDATION_NUMBER.match(str(value or "").strip())
-        if not match:
-            return None
-        number = int(match.group(1))
-    return number if 1 <= number <= MAX_RECOMMENDATION_NUMBER else None
-
-
-def _norm(text: str) -> str:
+def norm(text: str) -> str:
+    """``text`` as lookups compare it: spacing and case ignored."""
     return " ".join(text.split()).casefold()
+
+
+_norm = norm
 
 
 class _Lookups:
     """Every record the rows name, loaded in a handful of queries."""
 
     def __init__(self, raw_rows: list[_RawRow]):
-        from scr.models import Recommendation, Review
-
-        self.reviews: dict[str, list[Any]] = defaultdict(list)
-        for review in Review.objects.only("pk", "title", "pseudonym", "kind"):
-            keys = {_norm(review.title), _norm(str(review))}
-            for key in keys:
-                self.reviews[key].append(review)
-
         self.agencies_by_name: dict[str, Agency] = {}
         self.agencies_by_short: dict[str, list[Agency]] = defaultdict(list)
         for agency in Agency.objects.all():
@@ -609,35 +404,24 @@ class _Lookups:
                 .values_list("user_id", "agency_id")
             )
 
-        self.recommendations: dict[tuple[int, int], Any] = {}
-        self.recommendation_model = Recommendation
-
-    def load_plan(self, review_ids: set[int]) -> None:
-        """Existing recommendations of the reviews named, and their actions."""
-        Recommendation = self.recommendation_model
-        self.recommendations = {
-            (r.review_id, r.number): r
-            for r in Recommendation.objects.filter(review_id__in=review_ids)
-        }
-        content_type = ContentType.objects.get_for_model(Recommendation)
-        self.existing_actions = {
-            (source_id, agency_id, _norm(description))
-            for source_id, agency_id, description in Action.objects.filter(
-                source_content_type=content_type,
-                source_object_id__in=[r.pk for r in self.recommendations.values()],
-            )
-            .exclude(state=ActionState.CANCELLED)
-            .values_list("source_object_id", "agency_id", "description")
-        }
-
-    def review(self, title: str) -> tuple[Any | None, str | None]:
-        found = self.reviews.get(_norm(title), [])
-        unique = {r.pk: r for r in found}
-        if not unique:
-            return None, REVIEW_NOT_FOUND.format(value=_show(title))
-        if len(unique) > 1:
-            return None, REVIEW_AMBIGUOUS.format(value=_show(title))
-        return next(iter(unique.values())), None
+    def load_plan(self, records: list[Any]) -> None:
+        """The open actions already on the rows' existing source records: one query."""
+        by_type: dict[Any, set[int]] = defaultdict(set)
+        for record in records:
+            by_type[type(record)].add(record.pk)
+        q = Q(pk__in=[])
+        for model, ids in by_type.items():
+            q |= Q(source_content_type=_content_type(model), source_object_id__in=ids)
+        self.existing_actions = set()
+        if by_type:
+            self.existing_actions = {
+                (ct_id, source_id, agency_id, _norm(description))
+                for ct_id, source_id, agency_id, description in Action.objects.filter(q)
+                .exclude(state=ActionState.CANCELLED)
+                .values_list(
+                    "source_content_type_id", "source_object_id", "agency_id", "description"
+                )
+            }
 
     def agency(self, name: str) -> tuple[Agency | None, str | None]:
         agency = self.agencies_by_name.get(_norm(name))
@@ -693,12 +477,25 @@ class _Lookups:
         return user, None
 
 
-def _check_rows(raw_rows: list[_RawRow], result: ImportResult) -> None:
-    lookups = _Lookups(raw_rows)
+def _content_type(model: Any) -> Any:
+    from django.contrib.contenttypes.models import ContentType
 
-    # First pass: each cell on its own.
+    return ContentType.objects.get_for_model(model)
+
+
+def _check_rows(
+    raw_rows: list[_RawRow], result: ImportResult, by: Any, table: tabular.TableSpec
+) -> None:
+    lookups = _Lookups(raw_rows)
+    source = plan_source()
+    if source is None or source.importer is None:
+        result.add(None, "", NO_PLAN_SOURCE)
+        return
+    found = source.importer.resolve(raw_rows, by)
+
+    # First pass: each cell on its own; the source's problems come from its importer.
     checked: list[dict[str, Any]] = []
-    for raw in raw_rows:
+    for raw, source_row in zip(raw_rows, found, strict=True):
         row_problems: list[Problem] = []
 
         def problem(
@@ -706,29 +503,16 @@ def _check_rows(raw_rows: list[_RawRow], result: ImportResult) -> None:
         ) -> None:
             into.append(Problem(row, column, message))
 
-        values: dict[str, Any] = {"row": raw.row}
-        for column in REQUIRED_COLUMNS:
+        values: dict[str, Any] = {"row": raw.row, "source": source_row}
+        for column in table.required:
             if raw.text(column) == "":
                 problem(column, VALUE_REQUIRED.format(column=column))
-
-        if raw.text(REVIEW):
-            values["review"], error = lookups.review(raw.text(REVIEW))
-            if error:
-                problem(REVIEW, error)
-        if raw.text(RECOMMENDATION_NO):
-            number = parse_recommendation_number(raw.values.get(RECOMMENDATION_NO))
-            if number is None:
-                problem(
-                    RECOMMENDATION_NO,
-                    RECOMMENDATION_NUMBER_INVALID.format(value=_show(raw.text(RECOMMENDATION_NO))),
-                )
-            values["number"] = number
+        row_problems.extend(source_row.problems)
         reference = raw.text(ACTION_REF)
         if len(reference) > MAX_REFERENCE_LENGTH:
             problem(ACTION_REF, REFERENCE_TOO_LONG.format(limit=MAX_REFERENCE_LENGTH))
         values["reference"] = reference
         values["description"] = raw.text(ACTION)
-        values["recommendation_text"] = raw.text(RECOMMENDATION)
         agency = None
         if raw.text(AGENCY):
             agency, error = lookups.agency(raw.text(AGENCY))
@@ -744,73 +528,39 @@ def _check_rows(raw_rows: list[_RawRow], result: ImportResult) -> None:
             target = parse_date(value if isinstance(value, date) else raw.text(TARGET_DATE))
             if target is None:
                 problem(TARGET_DATE, DATE_INVALID.format(value=_show(raw.text(TARGET_DATE))))
-            elif not EARLIEST_TARGET_DATE <= target <= latest_target_date():
+            elif not dates.in_window(target):  # the window every date keeps (core.dates)
                 problem(TARGET_DATE, DATE_OUT_OF_RANGE.format(value=f"{target:%-d %B %Y}"))
             values["target_date"] = target
         values["problems"] = row_problems
         checked.append(values)
 
-    # Second pass: recommendations, duplicates, and what is already in the plan.
-    lookups.load_plan({v["review"].pk for v in checked if v.get("review") is not None})
-    new_texts: dict[tuple[int, int], tuple[str, int]] = {}
-    for values in checked:
-        review, number = values.get("review"), values.get("number")
-        if review is None or number is None:
-            continue
-        key = (review.pk, number)
-        values["recommendation"] = lookups.recommendations.get(key)
-        if values["recommendation"] is None and values["recommendation_text"]:
-            new_texts.setdefault(key, (values["recommendation_text"], values["row"]))
-
+    # Second pass: duplicates, and what is already in the plan.
+    lookups.load_plan([f.record for f in found if f.record is not None])
+    content_type_id = _content_type(source.model).pk
+    order = {column: i for i, column in enumerate(table.columns)}
     seen: dict[tuple[Any, ...], int] = {}
     for values in checked:
         row_problems = values["problems"]
         row = values["row"]
-        review, number = values.get("review"), values.get("number")
-        if review is not None and number is not None:
-            key = (review.pk, number)
-            if values["recommendation"] is None:
-                first = new_texts.get(key)
-                if first is None:
-                    row_problems.append(
-                        Problem(
-                            row, RECOMMENDATION, RECOMMENDATION_TEXT_NEEDED.format(number=number)
-                        )
-                    )
-                else:
-                    text, first_row = first
-                    if values["recommendation_text"] and _norm(
-                        values["recommendation_text"]
-                    ) != _norm(text):
-                        row_problems.append(
-                            Problem(
-                                row,
-                                RECOMMENDATION,
-                                RECOMMENDATION_TEXT_CONFLICT.format(
-                                    number=number, first_row=first_row
-                                ),
-                            )
-                        )
-                    values["recommendation_text"] = text
-            agency = values.get("agency")
-            if agency is not None and values["description"]:
-                duplicate_key = (review.pk, number, _norm(values["description"]), agency.pk)
-                if duplicate_key in seen:
-                    row_problems.append(
-                        Problem(row, "", DUPLICATE_ROW.format(first_row=seen[duplicate_key]))
-                    )
-                else:
-                    seen[duplicate_key] = row
-                recommendation = values["recommendation"]
-                if (
-                    recommendation is not None
-                    and (recommendation.pk, agency.pk, _norm(values["description"]))
-                    in lookups.existing_actions
-                ):
-                    row_problems.append(Problem(row, "", ALREADY_IN_PLAN))
+        source_row = values["source"]
+        agency = values.get("agency")
+        if source_row.key is not None and agency is not None and values["description"]:
+            duplicate_key = (source_row.key, _norm(values["description"]), agency.pk)
+            if duplicate_key in seen:
+                row_problems.append(
+                    Problem(row, "", DUPLICATE_ROW.format(first_row=seen[duplicate_key]))
+                )
+            else:
+                seen[duplicate_key] = row
+            record = source_row.record
+            if (
+                record is not None
+                and (content_type_id, record.pk, agency.pk, _norm(values["description"]))
+                in lookups.existing_actions
+            ):
+                row_problems.append(Problem(row, "", ALREADY_IN_PLAN))
 
         if row_problems:
-            order = {column: i for i, column in enumerate(COLUMNS)}
             result.problems.extend(
                 sorted(row_problems, key=lambda p: order.get(p.column, len(order)))
             )
@@ -818,10 +568,7 @@ def _check_rows(raw_rows: list[_RawRow], result: ImportResult) -> None:
         result.rows.append(
             PlanRow(
                 row=row,
-                review=review,
-                recommendation_number=values["number"],
-                recommendation=values["recommendation"],
-                recommendation_text=values["recommendation_text"],
+                source=source_row,
                 reference=values["reference"],
                 description=values["description"],
                 agency=values["agency"],
@@ -832,28 +579,20 @@ def _check_rows(raw_rows: list[_RawRow], result: ImportResult) -> None:
 
 
 # -- the public functions -----------------------------------------------------------------------
-def parse_plan(file: bytes | IO[bytes] | Any, filename: str) -> ImportResult:
+def parse_plan(file: bytes | IO[bytes] | Any, filename: str, by: Any = None) -> ImportResult:
     """Read and check every row of the plan; writes nothing. ``file`` is an uploaded
-    file, a binary file object or the bytes."""
+    file, a binary file object or the bytes; ``by`` is who would import it (a source
+    record the import would create is checked against their permission)."""
     result = ImportResult(filename=filename or "")
-    suffix = Path(filename or getattr(file, "name", "") or "").suffix.lower()
-    if suffix not in CSV_TYPES | XLSX_TYPES:
-        result.add(None, "", FILE_TYPE_REFUSED)
-        return result
+    table = _table()
     try:
-        data = _read_bytes(file)
-    except _FileProblem as exc:
-        result.add(None, "", exc.message)
+        raw_rows = tabular.read_table(
+            file, table, filename=filename or getattr(file, "name", "") or ""
+        )
+    except tabular.TabularError as error:
+        result.problems.extend(error.problems)
         return result
-    table = _csv_table(data) if suffix in CSV_TYPES else _xlsx_table(data)
-    try:
-        raw_rows = _read_rows(table, result)
-    finally:
-        table.close()
-    if raw_rows is None:
-        result.rows = []
-        return result
-    _check_rows(raw_rows, result)
+    _check_rows(raw_rows, result, by, table)
     if result.problems:
         result.problems.sort(key=lambda p: p.row or 0)  # stable: columns stay in order
     return result
@@ -876,7 +615,7 @@ def _require_permission(by: Any) -> None:
 def dry_run(*, file: bytes | IO[bytes] | Any, filename: str, by: Any) -> ImportResult:
     """Every row's problems, as the import would find them, without writing anything."""
     _require_permission(by)
-    return parse_plan(file, filename)
+    return parse_plan(file, filename, by)
 
 
 _FIELD_COLUMNS = {
@@ -892,39 +631,37 @@ def import_plan(*, file: bytes | IO[bytes] | Any, filename: str, by: Any) -> Imp
     """Create every action in the file, or none: with any problem in any row nothing is
     written and the problems are returned."""
     _require_permission(by)
-    from scr.models import Recommendation
-
     created: list[Action] = []
     try:
         with transaction.atomic():
             # Checked again here, one import at a time: a second copy of the same file
             # sent at the same moment (a double click) finds the first one's actions.
             _one_import_at_a_time()
-            result = parse_plan(file, filename)
+            result = parse_plan(file, filename, by)
             result.dry_run = False
             if result.problems:
                 return result
-            new_recommendations: dict[tuple[int, int], Any] = {}
+            source = plan_source()
+            assert source is not None and source.importer is not None
+            try:
+                # The source's own services create its new records, with their checks.
+                source.importer.create([row.source for row in result.rows], by)
+            except (ValidationError, TransitionForbidden) as exc:
+                for message in getattr(exc, "messages", None) or [str(exc)]:
+                    result.add(None, "", message)
+                raise _RollBack from exc
             for row in result.rows:
-                recommendation = row.recommendation
-                if recommendation is None:
-                    key = (row.review.pk, row.recommendation_number)
-                    if key not in new_recommendations:
-                        new_recommendations[key], _ = Recommendation.objects.get_or_create(
-                            review=row.review,
-                            number=row.recommendation_number,
-                            defaults={"text": row.recommendation_text},
-                        )
-                    recommendation = new_recommendations[key]
                 try:
                     action = services.action_create(
-                        source=recommendation,
+                        source=row.source.record,
                         agency=row.agency,
                         lead=row.lead,
                         description=row.description,
                         target_date=row.target_date,
                         by=by,
                         reference=row.reference,
+                        # an existing plan may already be late: its dates are recorded
+                        allow_past=True,
                     )
                 except ValidationError as exc:
                     if hasattr(exc, "error_dict"):

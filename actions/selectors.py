@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.prefetch import GenericPrefetch
 from django.db.models import Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from actions import sources
 from actions.models import (
     AMBER_WINDOW_ANNOTATION,
     COMPLETE_STATES,
@@ -37,11 +37,10 @@ def with_amber_window(qs: QuerySet[Action]) -> QuerySet[Action]:
 
 
 def _with_rows(qs: QuerySet[Action]) -> QuerySet[Action]:
-    from scr.models import Recommendation
-
+    # Each source's records (and what their labels read) in one query a source type.
     return with_amber_window(
         qs.select_related("agency", "lead").prefetch_related(
-            GenericPrefetch("source", [Recommendation.objects.select_related("review")])
+            GenericPrefetch("source", sources.prefetch_querysets())
         )
     )
 
@@ -75,37 +74,25 @@ def rag_q(rag: str, today: date | None = None, amber_days: int | None = None) ->
     return delivering & Q(target_date__gt=amber_until)
 
 
-def action_list(
-    *,
-    user: Any,
-    agency: int | None = None,
-    review: int | None = None,
-    state: str | None = None,
-    rag: str | None = None,
-    lead: Any | None = None,
-    q: str | None = None,
-) -> QuerySet[Action]:
-    """The actions ``user`` may see, filtered (each filter optional): owning agency,
-    review, state, RAG, named lead and a search of reference and description (``q``)."""
-    qs = Action.objects.filter(agency__in=visible_agencies(user))
-    if agency:
-        qs = qs.filter(agency_id=agency)
-    if review:
-        from scr.models import Recommendation
+def action_list(*, user: Any, **filters: Any) -> QuerySet[Action]:
+    """The actions ``user`` may see, optionally filtered by the list's one FilterSet
+    (``actions.filters``: ``agency``, a source parent such as ``review``, ``state``,
+    ``rag``, ``mine`` and ``q``, read as the API reads them; a value that is not valid is
+    a ``ValueError``). Scoped to the user's agencies before any filter applies."""
+    qs = _with_rows(Action.objects.filter(agency__in=visible_agencies(user))).order_by(
+        "target_date", "pk"
+    )
+    if filters:
+        from actions.filters import filter_actions  # the filters read this module
 
-        qs = qs.filter(
-            source_content_type=ContentType.objects.get_for_model(Recommendation),
-            source_object_id__in=Recommendation.objects.filter(review_id=review).values("pk"),
-        )
-    if state:
-        qs = qs.filter(state=state)
-    if rag:
-        qs = qs.filter(rag_q(rag))
-    if lead is not None:
-        qs = qs.filter(lead=lead)
-    if q and q.strip():
-        qs = qs.filter(search_q(q))
-    return _with_rows(qs).order_by("target_date", "pk")
+        qs = filter_actions(qs, user=user, **filters)
+    return qs
+
+
+def source_actions(*, user: Any, source: Any, parent_id: Any) -> QuerySet[Action]:
+    """The actions ``user`` may see whose source is one of ``source``'s records under
+    the parent ``parent_id`` (a review's recommendations' actions)."""
+    return action_list(user=user).filter(source.parent_q(parent_id))
 
 
 def my_actions(*, user: Any) -> QuerySet[Action]:

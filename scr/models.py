@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.core.validators import RegexValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
 
+from core.dates import window_problem
 from core.models import ChangeRecord, TimeStampedModel
 from core.workdays import add_working_days
 
 RAPID_REVIEW_WORKING_DAYS = 15
+# A review's dates by the name their messages use ("Date notified must be 2000 or later").
+REVIEW_DATE_NAMES = {"notified_on": "Date notified", "published_on": "Date published"}
 
 # A pseudonym, never a name: "Child T", "Child AB", "Children L and M", "Family Q".
 pseudonym_validator = RegexValidator(
@@ -63,17 +67,42 @@ class Review(TimeStampedModel):
     def get_absolute_url(self) -> str:
         return reverse("scr:review", args=[self.pk])
 
+    def clean(self) -> None:
+        # Every way in (pages, API, admin) saves through full_clean: the dates' window
+        # (core.dates) holds even for a caller that skipped its form's check.
+        errors = {}
+        for field, name in REVIEW_DATE_NAMES.items():
+            value = getattr(self, field)
+            problem = window_problem(value, name) if isinstance(value, date) else None
+            if problem:
+                errors[field] = problem
+        if errors:
+            raise ValidationError(errors)
+
     @property
     def rapid_review_due(self) -> date | None:
-        """A rapid review is due 15 working days after notification."""
+        """A rapid review is due 15 working days after notification (None when not
+        notified, or notified so far ahead, from before dates were checked, that the
+        due date would be past the calendar's end)."""
         if self.notified_on is None:
             return None
         return add_working_days(self.notified_on, RAPID_REVIEW_WORKING_DAYS)
 
 
+# The one rule for a recommendation's number, whichever way it comes in (the pages, the
+# API and the plan importer all save through scr.services, which runs full_clean).
+RECOMMENDATION_NUMBER_MIN = 1
+RECOMMENDATION_NUMBER_MAX = 999
+
+
 class Recommendation(TimeStampedModel):
     review = models.ForeignKey(Review, on_delete=models.PROTECT, related_name="recommendations")
-    number = models.PositiveSmallIntegerField()
+    number = models.PositiveSmallIntegerField(
+        validators=[
+            MinValueValidator(RECOMMENDATION_NUMBER_MIN),
+            MaxValueValidator(RECOMMENDATION_NUMBER_MAX),
+        ]
+    )
     text = models.TextField()
 
     class Meta:

@@ -10,3 +10,11 @@ register = template.Library()
 @register.simple_tag
 def action_rag(action: Any) -> str:
     return action.rag()
+
+
+@register.filter
+def source_label(record: Any) -> str:
+    """An action's source as its app registered it ("Child T recommendation 2")."""
+    from actions.sources import label
+
+    return label(record)

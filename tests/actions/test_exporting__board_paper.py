@@ -13,7 +13,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from actions import exporting, services
+from actions import exporting
 from actions.exporting import (
     COLUMNS,
     action_plan_queryset,
@@ -22,8 +22,11 @@ from actions.exporting import (
     write_xlsx,
 )
 from actions.models import Action, EvidenceItem, ProgressUpdate, Rag
+from actions.models import ActionState as S
 from agencies.models import Partnership
+from scr import importing as scr_importing
 from scr.models import Recommendation, ReviewKind
+from tests.factories import EvidenceItemFactory, ProgressUpdateFactory, walk_to
 from tests.factories.actions import make_action, make_recommendation, make_review
 
 TODAY = date(2026, 1, 15)
@@ -60,12 +63,11 @@ def plan(alice, charlie, li, manager):
         reference="1.1",
         description="Deliver neglect training",
     )
-    services.action_start_work(action=worked, by=alice)
-    services.action_report_progress(action=worked, by=alice, text="Training booked")
+    ProgressUpdateFactory(action=worked, text="Training booked")  # walks it to in progress
     later = timezone.now() + timedelta(minutes=5)
     ProgressUpdate.objects.create(action=worked, by=alice, at=later, text="Two sessions delivered")
-    services.action_add_evidence(action=worked, by=alice, description="Register")
-    services.action_add_evidence(action=worked, by=alice, description="Attendance: 92%")
+    EvidenceItemFactory(action=worked, description="Register")
+    EvidenceItemFactory(action=worked, description="Attendance: 92%")
 
     signed = make_action(
         agency=agency_of(alice),
@@ -75,11 +77,7 @@ def plan(alice, charlie, li, manager):
         reference="2.1",
         description="Audit supervision records",
     )
-    services.action_start_work(action=signed, by=alice)
-    services.action_add_evidence(action=signed, by=alice, description="Audit report")
-    services.action_submit_evidence(action=signed, by=alice)
-    services.action_accept_evidence(action=signed, by=li)
-    services.action_sign_off(action=signed, by=alice)
+    walk_to(signed, S.SIGNED_OFF, li=li)
 
     police = make_action(
         agency=agency_of(charlie),
@@ -120,10 +118,10 @@ def test_rows_have_the_board_paper_columns_and_values(plan, alice):
     by_action = rows_by_action(rows)
 
     worked = by_action["Deliver neglect training"]
-    assert worked[exporting.REVIEW] == "Child T serious case review"
-    assert worked[exporting.KIND] == "Serious case review"
-    assert worked[exporting.RECOMMENDATION_NO] == 1
-    assert worked[exporting.RECOMMENDATION] == "Improve information sharing at the front door"
+    assert worked[scr_importing.REVIEW] == "Child T serious case review"
+    assert worked[scr_importing.KIND] == "Serious case review"
+    assert worked[scr_importing.RECOMMENDATION_NO] == 1
+    assert worked[scr_importing.RECOMMENDATION] == "Improve information sharing at the front door"
     assert worked[exporting.ACTION_REF] == "1.1"
     assert worked[exporting.AGENCY] == "Barnet Children's Social Care"
     assert worked[exporting.LEAD] == alice.get_full_name()
@@ -144,13 +142,13 @@ def test_rows_have_the_board_paper_columns_and_values(plan, alice):
     assert signed[exporting.EVIDENCE_ITEMS] == 1
 
     police = by_action[INJECTIONS[0]]
-    assert police[exporting.KIND] == "Local child safeguarding practice review"
-    assert police[exporting.RECOMMENDATION_NO] == 4
+    assert police[scr_importing.KIND] == "Local child safeguarding practice review"
+    assert police[scr_importing.RECOMMENDATION_NO] == 4
     assert police[exporting.RAG] == Rag.RED.label
     assert police[exporting.EVIDENCE_ITEMS] == 0
 
     loose = by_action["Refresh the escalation policy"]
-    assert loose[exporting.REVIEW] == "" and loose[exporting.RECOMMENDATION_NO] is None
+    assert loose[scr_importing.REVIEW] == "" and loose[scr_importing.RECOMMENDATION_NO] is None
     assert loose[exporting.RAG] == Rag.AMBER.label
 
 
@@ -177,7 +175,7 @@ def test_csv_round_trips_and_neutralises_formulas(plan):
         for line in read[1:]
     }
     worked = by_action["Deliver neglect training"]
-    assert worked[exporting.RECOMMENDATION_NO] == "1"
+    assert worked[scr_importing.RECOMMENDATION_NO] == "1"
     assert worked[exporting.EVIDENCE_ITEMS] == "2"
     assert worked[exporting.TARGET_DATE] == plan["worked"].target_date.isoformat()
     assert worked[exporting.LAST_PROGRESS] == "Two sessions delivered"
@@ -220,7 +218,7 @@ def test_xlsx_round_trips_with_real_dates_a_bold_frozen_header_and_a_filter(plan
     ]
     by_action = {row[exporting.ACTION]: row for row in read}
     worked = by_action["Deliver neglect training"]
-    assert worked[exporting.RECOMMENDATION_NO] == 1
+    assert worked[scr_importing.RECOMMENDATION_NO] == 1
     assert worked[exporting.EVIDENCE_ITEMS] == 2
     assert isinstance(worked[exporting.TARGET_DATE], datetime)
     assert worked[exporting.TARGET_DATE].date() == plan["worked"].target_date
@@ -307,7 +305,7 @@ def test_export_costs_the_same_queries_for_5_and_50_actions(
     with django_assert_num_queries(expected):
         rows = _export_everything()
     assert len(rows) == 50
-    assert {row[exporting.REVIEW] for row in rows} == {
+    assert {row[scr_importing.REVIEW] for row in rows} == {
         "Child T serious case review",
         "Baby Q practice review",
     }

@@ -24,11 +24,12 @@ from actions.importing import (
     import_plan,
     parse_date,
     parse_plan,
-    parse_recommendation_number,
 )
 from actions.models import Action, ActionState
-from agencies.models import Agency, AgencyKind, Role
+from agencies.models import AgencyKind, Role
 from core.transitions import TransitionForbidden
+from scr import importing as scr_importing
+from scr.importing import parse_recommendation_number
 from scr.models import Recommendation
 from tests.factories import AgencyFactory, UserFactory, member
 from tests.factories.actions import make_recommendation, make_review
@@ -214,15 +215,17 @@ def test_a_file_with_bad_rows_reports_every_problem_and_writes_nothing(
 
     police_name = police.name
     assert set(result.problems) == {
-        Problem(3, "Review", importing.REVIEW_NOT_FOUND.format(value="Child Z review")),
+        Problem(3, "Review", scr_importing.REVIEW_NOT_FOUND.format(value="Child Z review")),
         Problem(4, "Agency", importing.AGENCY_NOT_FOUND.format(value="Fire brigade")),
         Problem(5, "Lead", importing.LEAD_NOT_IN_AGENCY.format(value="alice", agency=police_name)),
         Problem(6, "Target date", importing.DATE_INVALID.format(value="31/13/2026")),
         Problem(7, "Action", importing.VALUE_REQUIRED.format(column="Action")),
-        Problem(8, "Recommendation", importing.RECOMMENDATION_TEXT_NEEDED.format(number=7)),
+        Problem(8, "Recommendation", scr_importing.RECOMMENDATION_TEXT_NEEDED.format(number=7)),
         Problem(9, "", importing.DUPLICATE_ROW.format(first_row=2)),
         Problem(
-            10, "Recommendation no.", importing.RECOMMENDATION_NUMBER_INVALID.format(value="three")
+            10,
+            "Recommendation no.",
+            scr_importing.RECOMMENDATION_NUMBER_INVALID.format(value="three"),
         ),
         Problem(
             10,
@@ -274,7 +277,7 @@ def test_new_recommendation_given_two_different_texts_is_a_problem(review, polic
         Problem(
             3,
             "Recommendation",
-            importing.RECOMMENDATION_TEXT_CONFLICT.format(number=5, first_row=2),
+            scr_importing.RECOMMENDATION_TEXT_CONFLICT.format(number=5, first_row=2),
         )
     ]
 
@@ -285,7 +288,7 @@ def test_dry_run_checks_everything_and_writes_nothing(review, police, manager):
     result = dry_run(file=csv_file(GOOD_ROWS), filename="plan.csv", by=manager)
     assert result.ok and result.dry_run
     assert [row.row for row in result.rows] == [2, 3, 4]
-    assert [(r.pk, n) for r, n, _ in result.new_recommendations] == [(review.pk, 2)]
+    assert [(r.pk, n) for r, n, _ in scr_importing.new_recommendations(result)] == [(review.pk, 2)]
     assert result.created == [] and not result.written
     assert Action.objects.count() == actions_before
     assert Recommendation.objects.count() == recommendations_before
@@ -435,7 +438,7 @@ def test_windows_csv_with_semicolons_and_curly_quotes_is_read(review, police, ma
 
 
 def test_agency_short_names_shared_by_two_agencies_are_ambiguous(review, police, manager):
-    Agency.objects.create(
+    AgencyFactory(
         name="Metropolitan Police Specialist Crime", short_name="Met Police", kind=AgencyKind.POLICE
     )
     rows = [[SCR, "1", "", "", "x", "Met Police", "charlie", "2026-03-31"]]
@@ -538,7 +541,7 @@ def test_a_lead_given_by_full_name_is_found_among_the_agencys_members(
 
 def test_a_full_name_two_members_of_the_agency_share_is_ambiguous(review, alice, agency_a, manager):
     named(alice, "Alice", "Okafor")
-    namesake = named(member(agency_a, Role.PRACTITIONER, "alice2"), "Alice", "Okafor")
+    namesake = member(agency_a, Role.PRACTITIONER, "alice2", first_name="Alice", last_name="Okafor")
     # the username still works
     rows = [lead_row("Alice Okafor"), lead_row("alice", description="Audit supervision")]
     result = dry_run(file=csv_file(rows), filename="plan.csv", by=manager)

@@ -31,27 +31,19 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from actions.exporting import (
-    ACTION,
-    ACTION_REF,
-    AGENCY,
-    LEAD,
-    RECOMMENDATION,
-    RECOMMENDATION_NO,
-    REVIEW,
-    TARGET_DATE,
-)
+from actions.exporting import ACTION, ACTION_REF, AGENCY, LEAD, TARGET_DATE
 from actions.models import Action, ActionState
-from agencies.models import Agency, Membership
+from agencies.models import Agency
+from scr.importing import RECOMMENDATION, RECOMMENDATION_NO, REVIEW
 from scr.models import Recommendation, Review
 from tests.conftest import login
+from tests.factories import AgencyFactory, MembershipFactory, ReviewFactory, UserFactory
 from workflows.base import process_for
 
 PLAN_COLUMNS = [
@@ -101,18 +93,15 @@ class Install:
 
     def set_up(self) -> None:
         for agency in self.agencies:
-            Agency.objects.create(**agency)
+            AgencyFactory(**agency)
         for person in self.people:
-            user = get_user_model().objects.create(**person["fields"])
-            user.groups.set(Group.objects.filter(name__in=person["groups"]))
+            user = UserFactory(**person["fields"], groups=person["groups"])
             for agency_name, role in person["memberships"]:
                 # grants follow from the membership (signals), as in the admin
-                Membership.objects.create(
-                    user=user, agency=Agency.objects.get(name=agency_name), role=role
-                )
+                MembershipFactory(user=user, agency=Agency.objects.get(name=agency_name), role=role)
         for review in self.reviews:
             lead_agency = review.pop("lead_agency__name")
-            Review.objects.create(
+            ReviewFactory(
                 **review,
                 lead_agency=Agency.objects.get(name=lead_agency) if lead_agency else None,
             )

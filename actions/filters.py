@@ -1,0 +1,309 @@
+"""The actions list's filters, written once: one ``FilterSet`` serves the page's GOV.UK
+filter form, its CSV/XLSX export, the API's query parameters (``DjangoFilterBackend``:
+a value that is not valid is a 400 naming the parameter) and ``selectors.action_list``.
+
+Each filter reads its value as the page or the API wants it (``api=``): on the page a
+select of what the user may see ("Choose an agency from the list"; an invalid filter is
+shown on its field while the valid ones apply), in the API a strict value ("Must be a
+whole number.", "Unknown state “bogus”."). The filters: ``q`` (search), ``agency``, one
+per registered source parent (``review``: ``actions.sources``), ``state``, ``rag`` and
+``mine`` (API only). The queryset it filters is already scoped to the agencies the user
+may see (``selectors.action_list``)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import django_filters
+from django import forms
+from django.core.validators import EMPTY_VALUES
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from actions import sources
+from actions.models import Action, ActionState, Rag
+from actions.selectors import SEARCH_MAX_LENGTH, rag_q, search_q
+from agencies.selectors import visible_agencies
+from core.api import MAX_ID, WHOLE_NUMBER
+
+_ASCII_DIGITS = re.compile(r"[0-9]+")
+_MAX_ID_DIGITS = len(str(MAX_ID))
+SEARCH_TOO_LONG = f"Search must be {SEARCH_MAX_LENGTH} characters or fewer"
+
+
+class IdField(forms.Field):
+    """A record's id in a query string, as the API's ``core.api.IdField`` reads it:
+    ASCII digits, 1 to :data:`core.api.MAX_ID`."""
+
+    default_error_messages = {
+        "invalid": WHOLE_NUMBER,
+        "min_value": "Ensure this value is greater than or equal to 1.",
+        "max_value": f"Ensure this value is less than or equal to {MAX_ID}.",
+    }
+
+    def to_python(self, value: Any) -> int | None:
+        if value in EMPTY_VALUES:
+            return None
+        text = str(value)
+        if not _ASCII_DIGITS.fullmatch(text):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        if len(text.lstrip("0")) > _MAX_ID_DIGITS or int(text) > MAX_ID:
+            raise forms.ValidationError(self.error_messages["max_value"], code="max_value")
+        if int(text) < 1:
+            raise forms.ValidationError(self.error_messages["min_value"], code="min_value")
+        return int(text)
+
+
+class StrictBooleanField(forms.Field):
+    """``1``/``true``/``yes``/``on`` or ``0``/``false``/``no``/``off`` (as DRF reads a
+    boolean); anything else is an error, never silently false."""
+
+    TRUE = {"1", "t", "true", "y", "yes", "on"}
+    FALSE = {"0", "f", "false", "n", "no", "off"}
+    default_error_messages = {"invalid": "Must be a valid boolean."}
+
+    def to_python(self, value: Any) -> bool | None:
+        if value in EMPTY_VALUES:
+            return None
+        text = str(value).lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class TwoWayFilter(django_filters.Filter):
+    """One filter, its value read by the page's field or the API's (``make_field(user,
+    api)``), applied by ``apply(queryset, value, user)``."""
+
+    def __init__(
+        self,
+        *,
+        make_field: Callable[[Any, bool], forms.Field],
+        apply: Callable[[QuerySet[Action], Any, Any], QuerySet[Action]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.make_field = make_field
+        self.apply = apply
+        self.user: Any = None
+        self.api = True
+
+    @property
+    def field(self) -> forms.Field:
+        if not hasattr(self, "_field"):
+            self._field = self.make_field(self.user, self.api)
+        return self._field
+
+    def filter(self, qs: QuerySet[Action], value: Any) -> QuerySet[Action]:
+        if value in EMPTY_VALUES:
+            return qs
+        return self.apply(qs, value, self.user)
+
+
+def _two_way(
+    schema: serializers.Field,
+    make_field: Callable[[Any, bool], forms.Field],
+    apply: Callable[[QuerySet[Action], Any, Any], QuerySet[Action]],
+) -> TwoWayFilter:
+    # The OpenAPI document describes the API's reading of the parameter.
+    return extend_schema_field(schema)(TwoWayFilter(make_field=make_field, apply=apply))
+
+
+def _choices(
+    choices: Any, *, label: str, empty: str, page_message: str, api_message: str
+) -> Callable[[Any, bool], forms.Field]:
+    def make(user: Any, api: bool) -> forms.Field:
+        if api:
+            return forms.ChoiceField(
+                required=False,
+                choices=choices,
+                error_messages={"invalid_choice": api_message},
+            )
+        return forms.ChoiceField(
+            label=label,
+            required=False,
+            choices=[("", empty), *choices],
+            error_messages={"invalid_choice": page_message},
+        )
+
+    return make
+
+
+def _search_field(user: Any, api: bool) -> forms.Field:
+    if api:
+        return forms.CharField(required=False, max_length=SEARCH_MAX_LENGTH, strip=False)
+    return forms.CharField(
+        label="Search",
+        required=False,
+        max_length=SEARCH_MAX_LENGTH,
+        help_text="Words in the action's reference or description",
+        error_messages={"max_length": SEARCH_TOO_LONG},
+    )
+
+
+def _agency_field(user: Any, api: bool) -> forms.Field:
+    if api:
+        return IdField(required=False)
+    return forms.ModelChoiceField(
+        queryset=visible_agencies(user),
+        required=False,
+        label="Agency",
+        empty_label="All agencies",
+        error_messages={"invalid_choice": "Choose an agency from the list"},
+    )
+
+
+def _parent_field(parent: sources.Parent) -> Callable[[Any, bool], forms.Field]:
+    def make(user: Any, api: bool) -> forms.Field:
+        if api:
+            return IdField(required=False)
+        return forms.TypedChoiceField(
+            label=parent.heading,
+            required=False,
+            coerce=int,
+            empty_value=None,
+            choices=[
+                ("", f"All {parent.many}"),
+                *[(p.pk, str(p)) for p in parent.visible_to(user)],
+            ],
+            error_messages={"invalid_choice": f"Choose a {parent.one} from the list"},
+        )
+
+    return make
+
+
+def _parent_filter(source: sources.Source) -> TwoWayFilter:
+    parent = source.parent
+    assert parent is not None
+    return _two_way(
+        _id_schema(parent.help_text or f"Actions on this {parent.one}'s records."),
+        _parent_field(parent),
+        lambda qs, value, user: qs.filter(source.parent_q(value)),
+    )
+
+
+def _id_schema(help_text: str) -> serializers.Field:
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text=help_text)
+
+
+class ActionFilterSet(django_filters.FilterSet):
+    """The base of the list's FilterSet; :func:`action_filterset` adds the parents'
+    filters from the registry."""
+
+    q = _two_way(
+        serializers.CharField(
+            max_length=SEARCH_MAX_LENGTH,
+            help_text="Words in the action's reference or description (any case; every word).",
+        ),
+        _search_field,
+        lambda qs, value, user: qs.filter(search_q(value)) if value.strip() else qs,
+    )
+    agency = _two_way(
+        _id_schema("The owning agency's id."),
+        _agency_field,
+        lambda qs, value, user: qs.filter(agency_id=getattr(value, "pk", value)),
+    )
+
+    class Meta:
+        model = Action
+        fields: list[str] = []
+
+    def __init__(
+        self,
+        data: Any = None,
+        queryset: QuerySet[Action] | None = None,
+        *,
+        request: Any = None,
+        prefix: str | None = None,
+        user: Any = None,
+        api: bool = True,
+    ) -> None:
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        user = user if user is not None else getattr(request, "user", None)
+        for one in self.filters.values():
+            if isinstance(one, TwoWayFilter):
+                one.user, one.api = user, api
+        if not api:
+            del self.filters["mine"]  # the page has "My actions" of its own
+
+    # The query parameters of the sources' parents (the page's selects after the agency).
+    parent_params: tuple[str, ...] = ()
+
+
+_STATE = _choices(
+    ActionState.choices,
+    label="State",
+    empty="All states",
+    page_message="Choose a state from the list",
+    api_message="Unknown state “%(value)s”.",
+)
+_RAG = _choices(
+    Rag.choices,
+    label="RAG",
+    empty="Any",
+    page_message="Choose a RAG status from the list",
+    api_message="Unknown RAG status “%(value)s”.",
+)
+
+
+def _tail_filters() -> dict[str, TwoWayFilter]:
+    return {
+        "state": _two_way(
+            serializers.ChoiceField(choices=ActionState.choices),
+            _STATE,
+            lambda qs, value, user: qs.filter(state=value),
+        ),
+        "rag": _two_way(
+            serializers.ChoiceField(choices=Rag.choices),
+            _RAG,
+            lambda qs, value, user: qs.filter(rag_q(value)),
+        ),
+        "mine": _two_way(
+            serializers.BooleanField(help_text="Only the actions the caller leads."),
+            lambda user, api: StrictBooleanField(required=False),
+            lambda qs, value, user: qs.filter(lead=user) if value else qs,
+        ),
+    }
+
+
+_built: tuple[int, type[ActionFilterSet]] | None = None
+
+
+def action_filterset() -> type[ActionFilterSet]:
+    """The list's FilterSet for the sources registered now: search, agency, a filter per
+    source parent (``review``), state, RAG and ``mine``."""
+    global _built
+    if _built is None or _built[0] != sources.version():
+        parents = {s.parent.param: _parent_filter(s) for s in sources.with_parents() if s.parent}
+        attrs: dict[str, Any] = {
+            **parents,
+            **_tail_filters(),
+            "parent_params": tuple(parents),
+            "Meta": ActionFilterSet.Meta,
+            "__module__": __name__,
+        }
+        _built = (sources.version(), type("ActionFilter", (ActionFilterSet,), attrs))
+    return _built[1]
+
+
+def filter_actions(qs: QuerySet[Action], *, user: Any, **values: Any) -> QuerySet[Action]:
+    """``qs`` (scoped to what ``user`` may see) filtered by the API's reading of
+    ``values`` (``agency=3, review=2, state="assigned", rag="red", q="neglect",
+    mine=True``); a value that is not valid is a ``ValueError``."""
+    data = {
+        name: ("1" if value is True else "0" if value is False else value)
+        for name, value in values.items()
+        if value not in (None, "")
+    }
+    unknown = set(data) - set(action_filterset().base_filters)
+    if unknown:
+        raise TypeError(f"Unknown action filters: {sorted(unknown)}")
+    filterset = action_filterset()(data, qs, user=user, api=True)
+    if not filterset.is_valid():
+        raise ValueError(dict(filterset.errors))
+    return filterset.qs
