@@ -5,60 +5,55 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
 from django.http import Http404
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action as api_action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from actions import selectors, services
-from actions.forms import target_date_problem
+from actions import selectors, services, sources
+from actions.filters import action_filterset
 from actions.models import (
     Action,
     ActionChange,
-    ActionState,
-    EvidenceItem,
-    ImpactMethod,
     LearningCheck,
-    Rag,
-    Verdict,
 )
 from actions.permissions import editable_fields
-from agencies.models import Agency
-from agencies.selectors import members_with
-from core.api import ID_PATTERN, IdField, query_params
+from actions.steps import ACTION_STEPS, EvidenceSerializer
+from agencies.models import Agency, Membership
+from agencies.selectors import holder_q, members_with, visible_agencies
+from core.api import (
+    ID_PATTERN,
+    MAX_ID,
+    WHOLE_NUMBER,
+    ScopedPrimaryKeyRelatedField,
+    ScopedSlugRelatedField,
+    query_params,
+)
+from core.openapi import CONFLICT
+from core.steps import StepViewSetMixin
 from core.transitions import TransitionForbidden
-from scr.models import Recommendation
 
-
-class EvidenceSerializer(serializers.ModelSerializer):
-    by: serializers.SlugRelatedField = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
-    )
-    download_url = serializers.SerializerMethodField()
-
-    class Meta:
-        model = EvidenceItem
-        fields = [
-            "id",
-            "description",
-            "original_name",
-            "file_type",
-            "size",
-            "by",
-            "at",
-            "download_url",
-        ]
-
-    def get_download_url(self, item: EvidenceItem) -> str | None:
-        return item.get_download_url() if item.file else None
+SOURCE_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "type": {"type": "string", "description": "The source's type, such as scr.recommendation"},
+        "id": {"type": "integer", "minimum": 1},
+        "label": {"type": "string", "readOnly": True},
+        "url": {"type": "string", "readOnly": True},
+    },
+    "required": ["type", "id"],
+}
 
 
 class LearningCheckSerializer(serializers.ModelSerializer):
+    action: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(read_only=True)
     decided_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
-        slug_field="username", read_only=True
+        slug_field="username", read_only=True, allow_null=True
     )
 
     class Meta:
@@ -84,7 +79,14 @@ class ActionSerializer(serializers.ModelSerializer):
         slug_field="username", read_only=True
     )
     rag = serializers.SerializerMethodField()
-    recommendation = serializers.SerializerMethodField()
+    # (the metaclass takes declared fields off the class: no clash with Field.source)
+    source = serializers.SerializerMethodField(  # type: ignore[assignment]
+        help_text="Where the action comes from, if anywhere: its type, id, label and link."
+    )
+    recommendation = serializers.SerializerMethodField(
+        help_text="The recommendation the action answers, if any (the source's id when it "
+        "is a recommendation)."
+    )
 
     class Meta:
         model = Action
@@ -98,6 +100,7 @@ class ActionSerializer(serializers.ModelSerializer):
             "target_date",
             "state",
             "rag",
+            "source",
             "recommendation",
             "signed_off_at",
             "learning_check_due_on",
@@ -108,12 +111,30 @@ class ActionSerializer(serializers.ModelSerializer):
     def get_rag(self, action: Action) -> str:
         return action.rag()
 
+    @extend_schema_field({**SOURCE_SCHEMA, "nullable": True})
+    def get_source(self, action: Action) -> dict[str, Any] | None:
+        record = action.source if action.source_object_id is not None else None
+        entry = sources.source_for(record) if record is not None else None
+        if record is None or entry is None:
+            return None
+        return {
+            "type": entry.key,
+            "id": record.pk,
+            "label": entry.label(record),
+            "url": entry.url(record),
+        }
+
     def get_recommendation(self, action: Action) -> int | None:
-        return action.source_object_id if isinstance(action.source, Recommendation) else None
+        # The alias a source registered (scr: "recommendation"), kept for existing callers.
+        record = action.source if action.source_object_id is not None else None
+        entry = sources.source_for(record) if record is not None else None
+        if record is None or entry is None or entry.alias != "recommendation":
+            return None
+        return int(record.pk)
 
 
 def _new_target_date(value: date) -> date:
-    problem = target_date_problem(value)
+    problem = services.target_date_problem(value)
     if problem:
         raise serializers.ValidationError(problem)
     return value
@@ -128,12 +149,73 @@ def _eligible_lead(agency: Agency | int, username: str) -> Any:
     return lead
 
 
-class ActionCreateSerializer(serializers.Serializer):
-    recommendation = serializers.PrimaryKeyRelatedField(
-        queryset=Recommendation.objects.all(), required=False, allow_null=True
+# What a new action may name, each as the lists scope it: a source record the caller
+# sees (actions.sources: a recommendation of a review they see), an active agency whose
+# records they see, and an agency lead of one.
+@extend_schema_field(SOURCE_SCHEMA)
+class SourceField(serializers.Field):
+    """``{"type": "scr.recommendation", "id": 12}``: a record of a registered source that
+    the caller may see (any other, whether it exists or not, is the same error)."""
+
+    default_error_messages = {
+        "invalid": 'Give the source as {{"type": "scr.recommendation", "id": 12}}.',
+        "unknown_type": "Unknown source type “{value}”.",
+        "id": WHOLE_NUMBER,
+        "does_not_exist": "No such record, or not one you can see.",
+    }
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, dict) or set(data) != {"type", "id"}:
+            self.fail("invalid")
+        source = sources.by_key(str(data["type"]))
+        if source is None:
+            self.fail("unknown_type", value=str(data["type"])[:60])
+        pk = data["id"]
+        if isinstance(pk, bool) or not (
+            (isinstance(pk, int) and 1 <= pk <= MAX_ID)
+            or (isinstance(pk, str) and pk.isascii() and pk.isdigit() and 0 < len(pk) < 20)
+        ):
+            self.fail("id")
+        request = self.context.get("request")
+        record = source.visible_to(getattr(request, "user", None)).filter(pk=int(pk)).first()
+        if record is None:
+            self.fail("does_not_exist")
+        return record
+
+    def to_representation(self, value: Any) -> Any:
+        entry = sources.source_for(value)
+        return {"type": entry.key if entry else "", "id": value.pk}
+
+
+def open_agencies(user: Any) -> QuerySet[Agency]:
+    return visible_agencies(user).filter(is_active=True)
+
+
+def visible_leads(user: Any) -> QuerySet[Any]:
+    leading = Membership.objects.filter(agency__in=open_agencies(user)).filter(
+        holder_q("update_action", user="user", agency="agency")
     )
-    agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.filter(is_active=True))
-    lead = serializers.CharField(help_text="The username of an agency lead of the agency.")
+    return get_user_model().objects.filter(pk__in=leading.values("user_id")).order_by("username")
+
+
+class ActionCreateSerializer(serializers.Serializer):
+    """A new action. Its source, if any, is ``source`` (``{"type": ..., "id": ...}``) or
+    a source's alias field (``recommendation``: the id of a recommendation)."""
+
+    source = SourceField(required=False, allow_null=True)  # type: ignore[assignment]
+    agency = ScopedPrimaryKeyRelatedField(scope=open_agencies, model=Agency)
+    # Anyone who is not an agency lead of an agency the caller sees, whether the account
+    # exists or not, is the same error as for a lead of another agency.
+    lead = ScopedSlugRelatedField(
+        scope=visible_leads,
+        model=get_user_model(),
+        slug_field="username",
+        help_text="The username of an agency lead of the agency.",
+        error_messages={
+            "does_not_exist": services.LEAD_NOT_IN_AGENCY,
+            "invalid": services.LEAD_NOT_IN_AGENCY,
+        },
+    )
     description = serializers.CharField()
     target_date = serializers.DateField(
         help_text="Today or later, and within 10 years.",
@@ -143,10 +225,32 @@ class ActionCreateSerializer(serializers.Serializer):
     def validate_target_date(self, value: date) -> date:
         return _new_target_date(value)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Each source's alias (scr: "recommendation"), a record the caller may see.
+        for entry in sources.sources():
+            if entry.alias:
+                self.fields[entry.alias] = ScopedPrimaryKeyRelatedField(
+                    scope=entry.visible_to,
+                    model=entry.model,
+                    required=False,
+                    allow_null=True,
+                    help_text=f"The id of the {entry.kind.lower()} (the same as "
+                    f'"source": {{"type": "{entry.key}", "id": ...}}).',
+                )
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        given = [
+            attrs.pop(name)
+            for name in ["source", *(e.alias for e in sources.sources() if e.alias)]
+            if attrs.get(name) is not None
+        ]
+        if len(given) > 1:
+            raise serializers.ValidationError({"source": ["Give the source once."]})
+        attrs["source"] = given[0] if given else None
         # the lead depends on the agency: checked once both fields are valid
         try:
-            attrs["lead"] = _eligible_lead(attrs["agency"], attrs["lead"])
+            attrs["lead"] = _eligible_lead(attrs["agency"], attrs["lead"].get_username())
         except serializers.ValidationError as exc:
             raise serializers.ValidationError({"lead": exc.detail}) from None
         return attrs
@@ -184,32 +288,6 @@ class ActionDetailsSerializer(serializers.Serializer):
         return value if value == action.target_date else _new_target_date(value)
 
 
-class ActionListQuery(serializers.Serializer):
-    """The actions list's filters (query parameters)."""
-
-    agency = IdField(help_text="The owning agency's id.")
-    review = IdField(help_text="Actions on this review's recommendations.")
-    state = serializers.ChoiceField(
-        choices=ActionState.choices,
-        required=False,
-        error_messages={"invalid_choice": "Unknown state “{input}”."},
-    )
-    rag = serializers.ChoiceField(
-        choices=Rag.choices,
-        required=False,
-        error_messages={"invalid_choice": "Unknown RAG status “{input}”."},
-    )
-    mine = serializers.BooleanField(
-        required=False, default=False, help_text="Only the actions the caller leads."
-    )
-    q = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        max_length=selectors.SEARCH_MAX_LENGTH,
-        help_text="Words in the action's reference or description (any case; every word).",
-    )
-
-
 class LearningCheckListQuery(serializers.Serializer):
     open = serializers.BooleanField(
         required=False, default=False, help_text="Only the checks that are due."
@@ -233,31 +311,7 @@ class ActionChangeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class NoteSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
-
-
-class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField()
-
-
-class ProgressSerializer(serializers.Serializer):
-    text = serializers.CharField()
-
-
-class EvidenceUploadSerializer(serializers.Serializer):
-    description = serializers.CharField()
-    file = serializers.FileField(required=False, allow_null=True)
-
-
-class LearningCheckInputSerializer(serializers.Serializer):
-    method = serializers.ChoiceField(choices=ImpactMethod.choices)
-    evidence = serializers.CharField()
-    verdict = serializers.ChoiceField(choices=Verdict.choices)
-
-
-@extend_schema_view(list=extend_schema(parameters=[ActionListQuery]))
-class ActionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class ActionViewSet(StepViewSetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Actions of the agencies the caller may see. Filters: ``agency``, ``review``,
     ``state``, ``rag``, ``mine=1`` and ``q`` (search); a filter that is not valid is a 400
     naming it. Each step is a POST; a step not allowed from the current state is a 409,
@@ -269,20 +323,23 @@ class ActionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     parser_classes = [JSONParser, FormParser, MultiPartParser]
     lookup_value_regex = ID_PATTERN
 
+    queryset = Action.objects.none()  # the model, for the OpenAPI document
+
+    @property
+    def filterset_class(self) -> Any:
+        # The list's one FilterSet (actions.filters), as the page's, for the sources
+        # registered now; DjangoFilterBackend answers a value that is not valid with a
+        # 400 naming the parameter.
+        return action_filterset()
+
     def get_queryset(self) -> Any:
-        user = self.request.user
-        if self.action != "list":
-            return selectors.action_list(user=user)
-        params = query_params(ActionListQuery, self.request)
-        return selectors.action_list(
-            user=user,
-            agency=params.get("agency"),
-            review=params.get("review"),
-            state=params.get("state"),
-            rag=params.get("rag"),
-            lead=user if params["mine"] else None,
-            q=params.get("q"),
-        )
+        # Scoped to the caller's agencies; the filters apply to this.
+        return selectors.action_list(user=self.request.user)
+
+    def get_serializer_class(self) -> Any:
+        # The browsable API's form for a new action is the create serializer's, with its
+        # drop-downs scoped to the caller.
+        return ActionCreateSerializer if self.action == "create" else ActionSerializer
 
     def get_object(self) -> Action:
         pk = str(self.kwargs["pk"])
@@ -297,11 +354,11 @@ class ActionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         # body's errors (which usernames, agencies or recommendations exist).
         if not request.user.has_perm("actions.manage_plan"):
             raise TransitionForbidden(services.NOT_PERMITTED_CREATE)
-        body = ActionCreateSerializer(data=request.data)
+        body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         d = body.validated_data
         created = services.action_create(
-            source=d.get("recommendation"),
+            source=d["source"],
             agency=d["agency"],
             lead=d["lead"],
             description=d["description"],
@@ -311,7 +368,7 @@ class ActionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         )
         return Response(ActionSerializer(created).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ActionDetailsSerializer, responses=ActionSerializer)
+    @extend_schema(request=ActionDetailsSerializer, responses={200: ActionSerializer, **CONFLICT})
     @api_action(detail=True, methods=["post"])
     def details(self, request: Request, pk: str | None = None) -> Response:
         action = self.get_object()
@@ -324,111 +381,30 @@ class ActionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         action.refresh_from_db()
         return Response(ActionSerializer(action).data)
 
-    @extend_schema(request=None, responses=ActionChangeSerializer(many=True))
-    @api_action(detail=True, methods=["get"])
+    @extend_schema(
+        request=None,
+        responses=ActionChangeSerializer(many=True),
+        description="Every change to the action's details, newest first (not paginated).",
+    )
+    @api_action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def changes(self, request: Request, pk: str | None = None) -> Response:
         action = self.get_object()
         return Response(ActionChangeSerializer(action.changes.select_related("by"), many=True).data)
 
-    def _step(self, request: Request, serializer_class: Any, run: Any) -> Response:
-        action = self.get_object()
-        body = serializer_class(data=request.data)
-        body.is_valid(raise_exception=True)
-        run(action, body.validated_data)
-        action.refresh_from_db()
-        return Response(ActionSerializer(action).data)
+    # One POST endpoint per step of ACTION_STEPS (core.steps.StepViewSetMixin): start/,
+    # progress/, evidence/, submit/, accept/, return/, sign-off/, learning-check/,
+    # cancel/. Adding evidence is the POST of evidence/, whose GET lists it.
+    steps = ACTION_STEPS
 
-    @extend_schema(request=NoteSerializer, responses=ActionSerializer)
-    @api_action(detail=True, methods=["post"], url_path="start")
-    def start(self, request: Request, pk: str | None = None) -> Response:
-        return self._step(
-            request,
-            NoteSerializer,
-            lambda a, d: services.action_start_work(action=a, by=request.user, note=d["note"]),
-        )
-
-    @extend_schema(request=ProgressSerializer, responses=ActionSerializer)
-    @api_action(detail=True, methods=["post"])
-    def progress(self, request: Request, pk: str | None = None) -> Response:
-        return self._step(
-            request,
-            ProgressSerializer,
-            lambda a, d: services.action_report_progress(action=a, by=request.user, text=d["text"]),
-        )
-
-    @extend_schema(request=EvidenceUploadSerializer, responses={201: EvidenceSerializer})
-    @api_action(detail=True, methods=["get", "post"])
+    @extend_schema(
+        request=None,
+        responses=EvidenceSerializer(many=True),
+        description="The action's evidence, newest first (not paginated).",
+    )
+    @api_action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def evidence(self, request: Request, pk: str | None = None) -> Response:
         action = self.get_object()
-        if request.method == "GET":
-            return Response(
-                EvidenceSerializer(action.evidence.select_related("by"), many=True).data
-            )
-        body = EvidenceUploadSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        item = services.action_add_evidence(
-            action=action,
-            by=request.user,
-            description=body.validated_data["description"],
-            file=body.validated_data.get("file"),
-        )
-        return Response(EvidenceSerializer(item).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(request=NoteSerializer, responses=ActionSerializer)
-    @api_action(detail=True, methods=["post"])
-    def submit(self, request: Request, pk: str | None = None) -> Response:
-        return self._step(
-            request,
-            NoteSerializer,
-            lambda a, d: services.action_submit_evidence(action=a, by=request.user, note=d["note"]),
-        )
-
-    @extend_schema(request=NoteSerializer, responses=ActionSerializer)
-    @api_action(detail=True, methods=["post"])
-    def accept(self, request: Request, pk: str | None = None) -> Response:
-        return self._step(
-            request,
-            NoteSerializer,
-            lambda a, d: services.action_accept_evidence(action=a, by=request.user, note=d["note"]),
-        )
-
-    @extend_schema(request=ReasonSerializer, responses=ActionSerializer)
-    @api_action(detail=True, methods=["post"], url_path="return")
-    def return_evidence(self, request: Request, pk: str | None = None) -> Response:
-        return self._step(
-            request,
-            ReasonSerializer,
-            lambda a, d: services.action_return_evidence(
-                action=a, by=request.user, reason=d["reason"]
-            ),
-        )
-
-    @extend_schema(request=NoteSerializer, responses=ActionSerializer)
-    @api_action(detail=True, methods=["post"], url_path="sign-off")
-    def sign_off(self, request: Request, pk: str | None = None) -> Response:
-        return self._step(
-            request,
-            NoteSerializer,
-            lambda a, d: services.action_sign_off(action=a, by=request.user, note=d["note"]),
-        )
-
-    @extend_schema(request=LearningCheckInputSerializer, responses=ActionSerializer)
-    @api_action(detail=True, methods=["post"], url_path="learning-check")
-    def learning_check(self, request: Request, pk: str | None = None) -> Response:
-        return self._step(
-            request,
-            LearningCheckInputSerializer,
-            lambda a, d: services.action_record_learning_check(action=a, by=request.user, **d),
-        )
-
-    @extend_schema(request=ReasonSerializer, responses=ActionSerializer)
-    @api_action(detail=True, methods=["post"])
-    def cancel(self, request: Request, pk: str | None = None) -> Response:
-        return self._step(
-            request,
-            ReasonSerializer,
-            lambda a, d: services.action_cancel(action=a, by=request.user, reason=d["reason"]),
-        )
+        return Response(EvidenceSerializer(action.evidence.select_related("by"), many=True).data)
 
 
 @extend_schema_view(list=extend_schema(parameters=[LearningCheckListQuery]))

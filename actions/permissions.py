@@ -1,36 +1,45 @@
-"""Which steps a user may take on an action now: decides which forms the page shows.
-The services check again; this only avoids offering a step that would be refused."""
+"""Who may do what to an action, written once, through ``agencies.selectors``.
+
+The steps' declarations (``actions.steps``: the page, the API and "What you can do
+next"), the model's transitions (which ``core.transitions.run_transition`` checks in the
+services) and the services' own guards all call these; nothing else states them."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django_fsm import can_proceed, has_transition_perm
-
-from actions.models import Action, ActionState
+from agencies.models import Membership
 from agencies.selectors import user_can
 
-S = ActionState
+if TYPE_CHECKING:
+    from actions.models import Action
 
 
-def available_steps(action: Action, user: Any) -> set[str]:
-    steps: set[str] = set()
-    can_update = user_can(user, "update_action", action.agency_id)
-    if can_update and can_proceed(action.start_work):
-        steps.add("start")
-    if can_update and action.state == S.IN_PROGRESS:
-        steps.update({"progress", "evidence", "submit"})
-    if action.state == S.EVIDENCE_SUBMITTED and user.has_perm("actions.review_evidence"):
-        steps.update({"accept", "return"})
-    if can_proceed(action.sign_off) and has_transition_perm(action.sign_off, user):
-        steps.add("sign_off")
-    if action.state == S.LEARNING_CHECK_DUE and user.has_perm("actions.run_learning_check"):
-        steps.add("learning_check")
-    if action.is_open and user.has_perm("actions.cancel_action"):
-        steps.add("cancel")
-    return steps
+# -- who may take each step (whatever the action's state) -----------------------------
+def may_update(action: Action, user: Any) -> bool:
+    """The lead's work (start, progress, evidence, submit): an agency lead of its agency."""
+    return user_can(user, "update_action", action.agency_id)
 
 
+def may_sign_off(action: Action, user: Any) -> bool:
+    return user_can(user, "sign_off_action", action.agency_id)
+
+
+def may_review_evidence(action: Action, user: Any) -> bool:
+    """Accept or return evidence: the Learning and Improvement group (partnership-wide)."""
+    return bool(user.has_perm("actions.review_evidence"))
+
+
+def may_run_learning_check(action: Action, user: Any) -> bool:
+    return bool(user.has_perm("actions.run_learning_check"))
+
+
+def may_cancel(action: Action, user: Any) -> bool:
+    """The partnership manager."""
+    return bool(user.has_perm("actions.cancel_action"))
+
+
+# -- the rest of the action page ------------------------------------------------------
 def can_download_evidence(action: Action, user: Any) -> bool:
     return user_can(user, "download_evidence", action.agency_id)
 
@@ -40,7 +49,7 @@ def editable_fields(action: Action, user: Any) -> set[str]:
     manager all of them, an agency lead of the owning agency the lead and target date."""
     if user.has_perm("actions.manage_plan"):
         return {"description", "lead", "target_date"}
-    if user_can(user, "update_action", action.agency_id):
+    if may_update(action, user):
         return {"lead", "target_date"}
     return set()
 
@@ -52,10 +61,8 @@ def can_edit_details(action: Action, user: Any) -> bool:
 def lead_cannot_act(action: Action) -> str | None:
     """Why the named lead of an open action can no longer act on it (left the agency,
     lost the agency lead role, account closed), or ``None`` if they can."""
-    from agencies.models import Membership
-
     lead = action.lead
-    if not action.is_open or user_can(lead, "update_action", action.agency_id):
+    if not action.is_open or may_update(action, lead):
         return None
     name = lead.get_full_name() or lead.get_username()
     if not lead.is_active:

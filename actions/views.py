@@ -3,8 +3,6 @@ downloads, exports and import. Views check permission, call a service, respond."
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -15,196 +13,72 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
-from django_fsm_log.models import StateLog
 
-from actions import forms, selectors, services
-from actions.models import Action, ActionState, EvidenceItem
+from actions import forms, selectors, services, sources
+from actions.filters import action_filterset
+from actions.models import Action, EvidenceItem
 from actions.permissions import (
-    available_steps,
     can_download_evidence,
     can_edit_details,
     editable_fields,
     lead_cannot_act,
 )
-from agencies.selectors import user_can, visible_agencies
+from actions.steps import ACTION_STEPS
 from core.forms import add_service_errors
+from core.steps import next_steps, step_page_view
+from core.submissions import ALREADY_SUBMITTED, AlreadySubmitted, Submission
+from core.timeline import TimelineEntry
+from core.timeline import timeline as record_timeline
 from core.transitions import TransitionForbidden, TransitionRefused
 
 PAGE_SIZE = 50
 
 
-def _agency_may(perm: str) -> Callable[[Action, Any], bool]:
-    return lambda action, user: user_can(user, perm, action.agency_id)
-
-
-def _partnership_may(perm: str) -> Callable[[Action, Any], bool]:
-    return lambda action, user: bool(user.has_perm(perm))
-
-
-@dataclass(frozen=True)
-class Step:
-    form: type[forms.GdsForm]
-    run: Callable[[Action, Any, dict[str, Any]], Any]  # (action, user, cleaned_data)
-    success: str
-    button: str
-    # Whether the user may ever take the step on this action (whatever its state), and
-    # the messages when they may not (403) or the state does not allow it now.
-    permitted: Callable[[Action, Any], bool]
-    forbidden: str
-    refused: str
-
-
-STEPS: dict[str, Step] = {
-    "start": Step(
-        forms.NoteForm,
-        lambda a, u, d: services.action_start_work(action=a, by=u, note=d["note"]),
-        "Work on the action has started.",
-        "Start work",
-        _agency_may("update_action"),
-        services.NOT_PERMITTED_UPDATE,
-        services.NOT_STARTABLE,
-    ),
-    "progress": Step(
-        forms.ProgressForm,
-        lambda a, u, d: services.action_report_progress(action=a, by=u, text=d["text"]),
-        "Progress update saved.",
-        "Save progress update",
-        _agency_may("update_action"),
-        services.NOT_PERMITTED_UPDATE,
-        services.NOT_IN_PROGRESS,
-    ),
-    "evidence": Step(
-        forms.EvidenceForm,
-        lambda a, u, d: services.action_add_evidence(
-            action=a, by=u, description=d["description"], file=d.get("file")
-        ),
-        "Evidence added.",
-        "Add evidence",
-        _agency_may("update_action"),
-        services.NOT_PERMITTED_UPDATE,
-        services.NOT_IN_PROGRESS,
-    ),
-    "submit": Step(
-        forms.NoteForm,
-        lambda a, u, d: services.action_submit_evidence(action=a, by=u, note=d["note"]),
-        "Evidence submitted to the Learning and Improvement group.",
-        "Submit for review",
-        _agency_may("update_action"),
-        services.NOT_PERMITTED_UPDATE,
-        services.NOT_IN_PROGRESS,
-    ),
-    "accept": Step(
-        forms.NoteForm,
-        lambda a, u, d: services.action_accept_evidence(action=a, by=u, note=d["note"]),
-        "Evidence accepted.",
-        "Accept evidence",
-        _partnership_may("actions.review_evidence"),
-        services.NOT_PERMITTED_REVIEW,
-        services.NOT_SUBMITTED,
-    ),
-    "return": Step(
-        forms.ReturnForm,
-        lambda a, u, d: services.action_return_evidence(action=a, by=u, reason=d["reason"]),
-        "Evidence returned to the lead.",
-        "Return evidence",
-        _partnership_may("actions.review_evidence"),
-        services.NOT_PERMITTED_REVIEW,
-        services.NOT_SUBMITTED,
-    ),
-    "sign_off": Step(
-        forms.NoteForm,
-        lambda a, u, d: services.action_sign_off(action=a, by=u, note=d["note"]),
-        "Action signed off.",
-        "Sign off",
-        _agency_may("sign_off_action"),
-        services.NOT_PERMITTED_SIGN_OFF,
-        services.NOT_ACCEPTED,
-    ),
-    "learning_check": Step(
-        forms.LearningCheckForm,
-        lambda a, u, d: services.action_record_learning_check(
-            action=a, by=u, method=d["method"], evidence=d["evidence"], verdict=d["verdict"]
-        ),
-        "Learning check recorded.",
-        "Record learning check",
-        _partnership_may("actions.run_learning_check"),
-        services.NOT_PERMITTED_CHECK,
-        services.NO_CHECK_DUE,
-    ),
-    "cancel": Step(
-        forms.CancelForm,
-        lambda a, u, d: services.action_cancel(action=a, by=u, reason=d["reason"]),
-        "Action cancelled.",
-        "Cancel action",
-        _partnership_may("actions.cancel_action"),
-        services.NOT_PERMITTED_CANCEL,
-        services.ALREADY_CLOSED,
-    ),
-}
-
-
-@dataclass
-class TimelineEntry:
-    at: datetime
-    title: str
-    by: Any
-    text: str = ""
-    lines: tuple[str, ...] = ()
+# The action's steps (actions.steps): the page's forms, its POST and the API's endpoints.
+STEPS = ACTION_STEPS
 
 
 def timeline(action: Action, evidence: list[EvidenceItem]) -> list[TimelineEntry]:
-    entries = [
-        TimelineEntry(
-            log.timestamp, log.get_state_display() or log.state, log.by, log.description or ""
-        )
-        for log in StateLog.objects.for_(action).select_related("by", "content_type")
-    ]
-    entries += [
+    """The action's history (``core.timeline``: its transitions, changes of details and
+    task events), with what only the action has: progress updates, evidence and its
+    creation (with the target date it was created with)."""
+    extra = [
         TimelineEntry(p.at, "Progress update", p.by, p.text)
         for p in action.progress.select_related("by")
     ]
-    entries += [TimelineEntry(e.at, "Evidence added", e.by, e.description) for e in evidence]
-    changes = list(action.changes.select_related("by"))  # newest first
-    entries += [
-        TimelineEntry(c.at, "Details changed", c.by, f"Reason: {c.reason}", tuple(c.lines()))
-        for c in changes
-    ]
+    extra += [TimelineEntry(e.at, "Evidence added", e.by, e.description) for e in evidence]
     # The target date the action was created with: the "before" of its first change.
-    first_target = next(
-        (c.fields["target_date"][0] for c in reversed(changes) if "target_date" in c.fields),
-        f"{action.target_date:%-d %B %Y}",
+    first_change = action.changes.filter(fields__has_key="target_date").order_by("at", "pk").first()
+    first_target = (
+        first_change.fields["target_date"][0]
+        if first_change is not None
+        else f"{action.target_date:%-d %B %Y}"
     )
-    entries.append(
+    extra.append(
         TimelineEntry(
             action.created, "Action created", action.created_by, f"Target date {first_target}"
         )
     )
-    return sorted(entries, key=lambda e: e.at, reverse=True)
+    return record_timeline(action, extra=extra)
 
 
 def _detail(
-    request: HttpRequest, action: Action, bound: dict[str, Any] | None = None, status: int = 200
+    request: HttpRequest,
+    action: Action,
+    bound: dict[str, Any] | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     evidence = list(action.evidence.select_related("by"))
-    steps = available_steps(action, request.user)
-    step_forms = [
-        {
-            "name": name,
-            "button": spec.button,
-            "form": (bound or {}).get(name) or spec.form(prefix=name),
-        }
-        for name, spec in STEPS.items()
-        if name in steps
-    ]
     return render(
         request,
         "actions/detail.html",
         {
             "action": action,
             "rag": action.rag(),
-            "step_forms": step_forms,
+            # "What you can do next": the steps offered, each with its form
+            "next_steps": next_steps(ACTION_STEPS, action, request.user, bound),
             "error_form": next((f for f in (bound or {}).values() if f.errors), None),
             "timeline": timeline(action, evidence),
             "evidence": evidence,
@@ -212,7 +86,8 @@ def _detail(
             "can_download": can_download_evidence(action, request.user),
             "can_edit": can_edit_details(action, request.user),
             "lead_problem": lead_cannot_act(action),
-            "source": action.source,
+            # The source block: its kind, label, link and text (actions.sources).
+            "source": sources.describe(action.source),
         },
         status=status,
     )
@@ -223,45 +98,11 @@ def action_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, selectors.action_get(user=request.user, pk=pk))
 
 
-@login_required
-@require_POST
-def action_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
-    """Take one step. The step must be one the action page offers the user now, before
-    the form is read: one they may never take is a 403; one the action's state does not
-    allow (signing off before acceptance, a second click on "Cancel action") goes back to
-    the action page with the reason as an error message (post/redirect/get), as does a
-    step the state refused meanwhile. Only an offered step's form errors are shown on
-    the form (400)."""
-    action = selectors.action_get(user=request.user, pk=pk)
-    if step not in STEPS:
-        raise Http404("No such step")
-    spec = STEPS[step]
-    if step not in available_steps(action, request.user):
-        if not spec.permitted(action, request.user):
-            raise PermissionDenied(spec.forbidden)
-        refused = (
-            services.CANCELLED_NO_CHANGES
-            if action.state == ActionState.CANCELLED and step != "cancel"
-            else spec.refused
-        )
-        messages.error(request, refused)
-        return redirect(action)
-    form = spec.form(request.POST, request.FILES, prefix=step)
-    if not form.is_valid():
-        return _detail(request, action, {step: form}, status=400)
-    try:
-        spec.run(action, request.user, form.cleaned_data)
-    except TransitionForbidden as exc:
-        raise PermissionDenied(exc.message) from exc
-    except TransitionRefused as exc:
-        messages.error(request, exc.message)
-        return redirect(action)
-    except ValidationError as exc:
-        add_service_errors(form, exc)
-        action.refresh_from_db()
-        return _detail(request, action, {step: form}, status=400)
-    messages.success(request, spec.success)
-    return redirect(action)
+# Take one step (core.steps.step_page_view): 404 for an action the user may not see,
+# 403 for a step they may never take (before the form is read), the reason on the
+# action page for one its state does not allow now, the form's errors on the action page
+# (400), a double post sent where the first went.
+action_step = step_page_view(ACTION_STEPS, _detail)
 
 
 @login_required
@@ -273,6 +114,9 @@ def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
     editable = editable_fields(action, request.user)
     if not editable:
         raise PermissionDenied(services.NOT_PERMITTED_EDIT)
+    submission = Submission(request)
+    if request.method == "POST" and (repeated := submission.repeated()) is not None:
+        return repeated
     if not action.is_open:
         messages.error(request, services.CLOSED_NO_EDIT)
         return redirect(action)
@@ -284,16 +128,23 @@ def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             d = form.cleaned_data
             try:
-                services.action_update_details(
-                    action=action,
-                    by=request.user,
-                    reason=d["reason"],
-                    **{
-                        name: d[name]
-                        for name in ("description", "lead", "target_date")
-                        if name in d
-                    },
-                )
+                with submission.claim() as outcome:
+                    services.action_update_details(
+                        action=action,
+                        by=request.user,
+                        reason=d["reason"],
+                        **{
+                            name: d[name]
+                            for name in ("description", "lead", "target_date")
+                            if name in d
+                        },
+                    )
+                    outcome.done(
+                        action.get_absolute_url(),
+                        f"{ALREADY_SUBMITTED}: the details of {action} were changed",
+                    )
+            except AlreadySubmitted:
+                return submission.already(action.get_absolute_url())
             except TransitionForbidden as exc:
                 raise PermissionDenied(exc.message) from exc
             except TransitionRefused as exc:
@@ -327,31 +178,22 @@ def evidence_download(request: HttpRequest, pk: int, item: int) -> FileResponse:
     )
 
 
-def _filtered(request: HttpRequest) -> tuple[forms.ActionFilterForm, QuerySet[Action]]:
-    from scr.selectors import review_list
-
-    user = request.user
-    form = forms.ActionFilterForm(
-        request.GET or None, agencies=visible_agencies(user), reviews=review_list(user=user)
+def _filtered(request: HttpRequest) -> tuple[Any, QuerySet[Action]]:
+    """The list's one FilterSet (``actions.filters``) as the page reads it, and the
+    actions it leaves: scoped to the user's agencies first; a filter that is not valid is
+    left out (and shown on its field) while the valid ones apply."""
+    filterset = action_filterset()(
+        request.GET or None,
+        selectors.action_list(user=request.user),
+        request=request,
+        api=False,
     )
-    filters: dict[str, Any] = {}
-    if form.is_bound:
-        # The valid filters apply; an invalid one is left out and shown on its field.
-        form.is_valid()
-        data = form.cleaned_data
-        filters = {
-            "agency": data["agency"].pk if data.get("agency") else None,
-            "review": data.get("review"),
-            "state": data.get("state") or None,
-            "rag": data.get("rag") or None,
-            "q": data.get("q") or None,
-        }
-    return form, selectors.action_list(user=user, **filters)
+    return filterset, filterset.qs
 
 
 @login_required
 def action_list(request: HttpRequest) -> HttpResponse:
-    form, qs = _filtered(request)
+    filterset, qs = _filtered(request)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -359,7 +201,8 @@ def action_list(request: HttpRequest) -> HttpResponse:
         request,
         "actions/list.html",
         {
-            "form": form,
+            "form": filterset.form,
+            "parent_fields": [filterset.form[name] for name in filterset.parent_params],
             "page": page,
             "today": timezone.localdate(),
             "query": query.urlencode(),
@@ -408,34 +251,63 @@ def li_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _source_from_request(request: HttpRequest) -> Any:
+    """The record a new action will answer, named by a source's alias (``?recommendation=
+    12``) or by ``?source=scr.recommendation&source_id=12``; 404 if it is not one the user
+    may see, 403 if they may not create actions on it; None if none is named."""
+    data = request.POST if request.method == "POST" else request.GET
+    named: list[tuple[sources.Source | None, str | None]] = [
+        (s, data.get(s.alias)) for s in sources.sources() if s.alias and data.get(s.alias)
+    ]
+    if data.get("source"):
+        named.append((sources.by_key(data["source"]), data.get("source_id")))
+    if not named:
+        return None
+    entry, value = named[0]
+    if len(named) > 1 or entry is None or not value or not value.isascii() or not value.isdigit():
+        raise Http404("No such record")
+    if len(value) > 19:
+        raise Http404("No such record")
+    record = entry.visible_to(request.user).filter(pk=int(value)).first()
+    if record is None:
+        raise Http404("No such record")
+    if not entry.may_create_actions(request.user, record):
+        raise PermissionDenied(services.NOT_PERMITTED_CREATE)
+    return record
+
+
 @login_required
 def action_create(request: HttpRequest) -> HttpResponse:
-    from scr.models import Recommendation
-
     if not request.user.has_perm("actions.manage_plan"):
         raise PermissionDenied(services.NOT_PERMITTED_CREATE)
-    recommendation = None
-    rec_id = request.GET.get("recommendation") or request.POST.get("recommendation")
-    if rec_id:
-        try:
-            recommendation = Recommendation.objects.select_related("review").get(pk=int(rec_id))
-        except (ValueError, Recommendation.DoesNotExist):
-            raise Http404("No such recommendation") from None
+    submission = Submission(request)
+    if request.method == "POST" and (repeated := submission.repeated()) is not None:
+        return repeated
+    record = _source_from_request(request)
+    source = sources.describe(record)
+    entry = sources.source_for(record) if record is not None else None
     form = forms.ActionForm(request.POST or None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             d = form.cleaned_data
             try:
-                action = services.action_create(
-                    source=recommendation,
-                    agency=d["agency"],
-                    lead=d["lead"],
-                    description=d["description"],
-                    target_date=d["target_date"],
-                    by=request.user,
-                    reference=d["reference"],
-                )
+                with submission.claim() as outcome:
+                    action = services.action_create(
+                        source=record,
+                        agency=d["agency"],
+                        lead=d["lead"],
+                        description=d["description"],
+                        target_date=d["target_date"],
+                        by=request.user,
+                        reference=d["reference"],
+                    )
+                    outcome.done(
+                        action.get_absolute_url(),
+                        f"{ALREADY_SUBMITTED}: {action} was created",
+                    )
+            except AlreadySubmitted:
+                return submission.already(reverse("actions:list"))
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
@@ -449,7 +321,13 @@ def action_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "actions/form.html",
-        {"form": form, "recommendation": recommendation},
+        {
+            "form": form,
+            "source": source,
+            # the hidden field that names the source again when the form is posted
+            "source_field": (entry.alias, record.pk) if entry is not None and entry.alias else None,
+            "source_key": entry.key if entry is not None and not entry.alias else None,
+        },
         status=status,
     )
 
@@ -529,14 +407,14 @@ def _shorten(text: str, limit: int = PREVIEW_DESCRIPTION_LENGTH) -> str:
     return cut.rstrip(" ,.;:-\u2013") + "…"
 
 
-def _import_preview(result: Any) -> list[dict[str, Any]]:
+def _import_preview(result: Any, preview_columns: Any) -> list[dict[str, Any]]:
     """What the import will create, a row of the file each."""
     return [
         {
             "row": row.row,
-            "review": row.review.title,
-            "recommendation_number": row.recommendation_number,
-            "new_recommendation": row.recommendation is None,
+            # the source's columns, as its importer shows them (actions.sources)
+            "source": [row.source.preview.get(key, "") for _, key in preview_columns],
+            "new": row.source.new,
             "reference": row.reference,
             "description": _shorten(row.description),
             "agency": row.agency.name,
@@ -545,6 +423,20 @@ def _import_preview(result: Any) -> list[dict[str, Any]]:
         }
         for row in result.rows
     ]
+
+
+def _plan_words() -> dict[str, Any]:
+    """What the import page says about the plan's columns and source (its importer)."""
+    from actions import importing
+
+    source = importing.plan_source()
+    importer = source.importer if source is not None else None
+    return {
+        "columns": list(importing.plan_table().columns),
+        "preview_columns": list(importer.preview_columns) if importer else [],
+        "new_noun": importer.new_noun if importer else "record",
+        "help_text": importer.help_text if importer else "",
+    }
 
 
 @login_required
@@ -559,12 +451,21 @@ def action_import(request: HttpRequest) -> HttpResponse:
        have changed since), then deleted and forgotten whatever the outcome. A token this
        session does not hold answers 400 and saves nothing.
 
-    "Check a different file" forgets the check and deletes its file."""
+    "Check a different file" forgets the check and deletes its file. A second post of
+    "Import N actions" (its one-time token used: a double click) imports nothing and goes
+    to the actions list saying the plan was imported, and when."""
     from actions import importing
 
     if not request.user.has_perm("actions.manage_plan"):
         raise PermissionDenied(services.NOT_PERMITTED_CREATE)
-    context: dict[str, Any] = {"result": None, "error": None, "token": None, "confirmed": False}
+    plan = _plan_words()
+    context: dict[str, Any] = {
+        "result": None,
+        "error": None,
+        "token": None,
+        "confirmed": False,
+        "plan": plan,
+    }
     status = 200
     if request.method == "POST":
         pending = _pending_imports(request)
@@ -576,17 +477,36 @@ def action_import(request: HttpRequest) -> HttpResponse:
                 _save_pending_imports(request, pending)
             return redirect("actions:import")
         if token:
+            submission = Submission(request)
+            if (repeated := submission.repeated()) is not None:
+                return repeated
             entry = pending.pop(token, None)
             data = importing.read_upload(entry["path"]) if entry is not None else None
             if entry is None or data is None:
                 if entry is not None:
                     _save_pending_imports(request, pending)
+                # The first of two posts may have imported the file meanwhile.
+                if (repeated := submission.repeated()) is not None:
+                    return repeated
                 context["error"] = IMPORT_CHECK_EXPIRED
                 status = 400
             else:
-                result = importing.import_plan(
-                    file=data, filename=entry["filename"], by=request.user
-                )
+                try:
+                    with submission.claim() as outcome:
+                        result = importing.import_plan(
+                            file=data, filename=entry["filename"], by=request.user
+                        )
+                        if result.ok:
+                            count = len(result.created)
+                            outcome.done(
+                                reverse("actions:list"),
+                                f"{ALREADY_SUBMITTED}: the action plan {entry['filename']} "
+                                f"was imported ({count} action{'s' if count != 1 else ''} "
+                                "created)",
+                            )
+                except AlreadySubmitted:
+                    _save_pending_imports(request, pending)
+                    return submission.already(reverse("actions:list"))
                 importing.delete_upload(entry["path"])
                 _save_pending_imports(request, pending)
                 context.update(result=result, confirmed=True)
@@ -614,5 +534,7 @@ def action_import(request: HttpRequest) -> HttpResponse:
                         oldest = min(pending, key=lambda t: pending[t]["checked_at"])
                         importing.delete_upload(pending.pop(oldest)["path"])
                     _save_pending_imports(request, pending)
-                    context.update(token=token, preview=_import_preview(result))
+                    context.update(
+                        token=token, preview=_import_preview(result, plan["preview_columns"])
+                    )
     return render(request, "actions/import.html", context, status=status)

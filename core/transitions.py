@@ -19,11 +19,19 @@ The caller wraps this in ``transaction.atomic`` so a refusal changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
 from django.dispatch import Signal
-from django_fsm import ConcurrentTransition, FSMFieldMixin, can_proceed, has_transition_perm
+from django_fsm import (
+    ConcurrentTransition,
+    FSMFieldMixin,
+    can_proceed,
+    has_transition_perm,
+    transition,
+)
+from django_fsm_log.decorators import fsm_log_by, fsm_log_description
 
 CONCURRENT_CHANGE = (
     "Someone else changed this record at the same moment. Reload the page to see its "
@@ -53,6 +61,21 @@ class TransitionForbidden(Exception):
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
+
+
+def logged_transition(**kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A model's transition method, as :func:`run_transition` expects it: django-fsm's
+    ``@transition(**kwargs)`` (``field``, ``source``, ``target``, ``permission``,
+    ``conditions``), logged with who and why (django-fsm-log's ``by`` and
+    ``description`` keyword arguments), and marked ``alters_data`` so a template can
+    never call it. The method changes memory only; a service runs it."""
+
+    def decorate(method: Callable[..., Any]) -> Callable[..., Any]:
+        wrapped = fsm_log_by(fsm_log_description(transition(**kwargs)(method)))
+        wrapped.alters_data = True  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[no-any-return]
+
+    return decorate
 
 
 def run_transition(
