@@ -4,3 +4,17 @@ from django.apps import AppConfig
 class ActionsConfig(AppConfig):
     name = "actions"
     verbose_name = "Actions and learning checks"
+
+    def ready(self) -> None:
+        from datetime import timedelta
+
+        from actions import importing, services
+        from core.sweeps import DAILY, register_sweep
+
+        # Overdue, unsigned and learning-check reminders (each at most once a week, by
+        # its dedupe key) and escalations: on the first scheduler pass of each day.
+        register_sweep("action_reminders", services.action_send_reminders, cadence=DAILY)
+        # Plan files uploaded for an import that was checked but never confirmed.
+        register_sweep(
+            "stale_import_uploads", importing.delete_stale_uploads, cadence=timedelta(hours=1)
+        )

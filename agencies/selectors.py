@@ -41,17 +41,36 @@ def _object_grant(codename: str, *, user: Any, agency: Any) -> Q:
     )
 
 
-def _model_wide(codename: str, user: Any) -> Q:
-    """``user`` (a value or an ``OuterRef``) holds ``codename`` on every agency: the
-    permission itself, their own or a group's."""
+def _holds_permission(app_label: str, codename: str, user: Any) -> Q:
+    """``user`` (a value or an ``OuterRef``) holds the model-level permission
+    ``app_label.codename``: their own grant or a group's."""
     return Q(
         Exists(
             Permission.objects.filter(
                 Q(user=user) | Q(group__user=user),
                 codename=codename,
-                content_type__app_label="agencies",
+                content_type__app_label=app_label,
             )
         )
+    )
+
+
+def _model_wide(codename: str, user: Any) -> Q:
+    """``user`` (a value or an ``OuterRef``) holds ``codename`` on every agency: the
+    permission itself, their own or a group's."""
+    return _holds_permission("agencies", codename, user)
+
+
+def users_holding(perm: str) -> QuerySet[Any]:
+    """The active users who hold the model-level permission ``perm``
+    (``"app_label.codename"``), their own grant or a group's, in one query: who is told
+    about what a partnership-wide role does (learning checks due: the L&I group's
+    ``actions.run_learning_check``; escalations: the partnership manager's
+    ``actions.manage_plan``). A superuser's implicit every-permission does not count:
+    administering the site is not a role in the partnership."""
+    app_label, codename = perm.split(".", 1)
+    return get_user_model().objects.filter(
+        _holds_permission(app_label, codename, OuterRef("pk")), is_active=True
     )
 
 

@@ -1,16 +1,21 @@
-"""Queue notifications (in the caller's transaction) and send them (from the scheduler)."""
+"""Queue notifications (in the caller's transaction) and send them (from the scheduler).
+
+Who is told is the caller's to decide, from the grants through ``agencies.selectors``;
+what they are told is a template under ``templates/emails/``."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from core.models import Notification
@@ -18,32 +23,110 @@ from core.models import Notification
 logger = logging.getLogger(__name__)
 
 
-def notify(*, recipients: Iterable[Any], subject: str, body: str, dedupe_key: str = "") -> int:
-    """Queue one notification per distinct active recipient with an e-mail address;
-    with a ``dedupe_key`` a recipient who already has it is skipped. Returns the
-    number queued."""
-    seen: set[int] = set()
-    rows = []
-    for user in recipients:
-        if user is None or user.pk in seen or not user.is_active or not user.email:
-            continue
-        seen.add(user.pk)
-        rows.append(
-            Notification(
-                recipient=user, subject=subject[:250], body=body, dedupe_key=dedupe_key[:200]
-            )
-        )
-    if not rows:
-        return 0
-    if dedupe_key:
-        already = set(
+# A notification's body is a template, ``templates/emails/<name>.txt``, rendered as plain
+# text (each template is wrapped in ``{% autoescape off %}``: an e-mail is not HTML).
+def render_body(template: str, context: dict[str, Any]) -> str:
+    return render_to_string(f"emails/{template}.txt", context).strip()
+
+
+@dataclass
+class Message:
+    """One notification to queue for each of ``recipients``: its subject, its body's
+    template and context (or a ``body`` already written), and its dedupe key."""
+
+    recipients: Sequence[Any]
+    subject: str
+    template: str = ""
+    context: dict[str, Any] = field(default_factory=dict)
+    body: str = ""
+    dedupe_key: str = ""
+
+
+# How many dedupe keys one query reads (far beyond any pass; SQLite takes 32,766).
+KEYS_PER_QUERY = 10_000
+
+
+def _already_queued(keys: set[str]) -> set[tuple[int, str]]:
+    found: set[tuple[int, str]] = set()
+    ordered = sorted(keys)
+    for start in range(0, len(ordered), KEYS_PER_QUERY):
+        found.update(
             Notification.objects.filter(
-                dedupe_key=dedupe_key[:200], recipient_id__in=seen
-            ).values_list("recipient_id", flat=True)
+                dedupe_key__in=ordered[start : start + KEYS_PER_QUERY]
+            ).values_list("recipient_id", "dedupe_key")
         )
-        rows = [r for r in rows if r.recipient_id not in already]
-    Notification.objects.bulk_create(rows, ignore_conflicts=bool(dedupe_key))
+    return found
+
+
+def notify_many(messages: Iterable[Message]) -> int:
+    """Queue every message for each of its distinct active recipients with an e-mail
+    address, skipping a recipient who already has the message's dedupe key; returns the
+    number queued. Two queries whatever the number of messages: one read of the dedupe
+    keys already queued, one insert (none when there is nothing new), so a sweep that
+    sends nothing costs the same however many records it looks at."""
+    wanted: list[tuple[Message, str, list[Any]]] = []
+    keys: set[str] = set()
+    for message in messages:
+        key = message.dedupe_key[:200]
+        seen: set[int] = set()
+        people = []
+        for user in message.recipients:
+            if user is None or user.pk in seen or not user.is_active or not user.email:
+                continue
+            seen.add(user.pk)
+            people.append(user)
+        if people:
+            wanted.append((message, key, people))
+            if key:
+                keys.add(key)
+    if not wanted:
+        return 0
+    already = _already_queued(keys) if keys else set()
+    rows: list[Notification] = []
+    for message, key, people in wanted:
+        new = [user for user in people if not key or (user.pk, key) not in already]
+        if not new:
+            continue
+        if key:  # the same key twice in one batch: queued once
+            already.update((user.pk, key) for user in new)
+        body = message.body or render_body(message.template, message.context)
+        rows.extend(
+            Notification(recipient=user, subject=message.subject[:250], body=body, dedupe_key=key)
+            for user in new
+        )
+    if rows:
+        # a row queued meanwhile by another pass (same recipient and key) is skipped
+        Notification.objects.bulk_create(rows, ignore_conflicts=bool(keys))
     return len(rows)
+
+
+def notify(
+    *,
+    recipients: Iterable[Any],
+    subject: str,
+    body: str = "",
+    template: str = "",
+    context: dict[str, Any] | None = None,
+    dedupe_key: str = "",
+) -> int:
+    """Queue one notification per distinct active recipient with an e-mail address;
+    with a ``dedupe_key`` a recipient who already has it is skipped. The body is
+    ``emails/<template>.txt`` rendered with ``context`` (or ``body`` as given). Returns
+    the number queued."""
+    if not body and not template:
+        raise ValueError("A notification needs a body or a template")
+    return notify_many(
+        [
+            Message(
+                recipients=list(recipients),
+                subject=subject,
+                template=template,
+                context=context or {},
+                body=body,
+                dedupe_key=dedupe_key,
+            )
+        ]
+    )
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -105,3 +188,12 @@ def send_pending(*, limit: int = 200) -> tuple[int, int]:
             note.last_error = ""
         note.save(update_fields=["attempts", "status", "sent_at", "last_error", "next_attempt_at"])
     return sent, failed
+
+
+def retry_failed(notifications: QuerySet[Notification]) -> int:
+    """Put those of ``notifications`` that failed (ran out of attempts) back in the
+    queue, their attempts reset, for the next pass to send; the last error is kept
+    until then. Returns how many. (The outbox admin's "Retry" action.)"""
+    return notifications.filter(status=Notification.Status.FAILED).update(
+        status=Notification.Status.PENDING, attempts=0, next_attempt_at=None
+    )

@@ -11,13 +11,11 @@ from django.utils import timezone
 from viewflow import this
 from viewflow.workflow import flow
 
-from actions import importing as action_importing
 from actions import services as action_services
 from actions.models import WORK_STATES, Action, ActionState
 from actions.signals import action_created, action_details_changed
 from core.workdays import add_working_days
-from workflows.base import RecordFlow, refresh_due_dates, start_flow
-from workflows.scheduler import register_sweep
+from workflows.base import RecordFlow, refresh_due_dates, start_flow, state_switch
 
 S = ActionState
 
@@ -42,11 +40,13 @@ class ActionFlow(RecordFlow):
 
     process_title = "Action follow-up"
     record_model = Action
-    completed_by = {
-        "work": {S.EVIDENCE_SUBMITTED},
-        "review": {S.ACCEPTED, S.RETURNED},
-        "sign_off": {S.SIGNED_OFF},
-        "learning_check": {S.EMBEDDED, S.PARTLY_EMBEDDED, S.NOT_EMBEDDED},
+    # Where the process waits in each state of the action; the rest (embedded) end it.
+    node_states = {
+        "work": set(WORK_STATES),
+        "review": {S.EVIDENCE_SUBMITTED},
+        "sign_off": {S.ACCEPTED},
+        "wait_for_check": {S.SIGNED_OFF, S.PARTLY_EMBEDDED},
+        "learning_check": {S.LEARNING_CHECK_DUE},
     }
     cancel_states = {S.CANCELLED}
     due_dates = {
@@ -63,18 +63,7 @@ class ActionFlow(RecordFlow):
 
     start = flow.StartHandle(this.start_process).Next(this.route)
 
-    route = (
-        flow.Switch()
-        .Case(this.work, lambda a: a.process.artifact.state in WORK_STATES)
-        .Case(this.review, lambda a: a.process.artifact.state == S.EVIDENCE_SUBMITTED)
-        .Case(this.sign_off, lambda a: a.process.artifact.state == S.ACCEPTED)
-        .Case(
-            this.wait_for_check,
-            lambda a: a.process.artifact.state in (S.SIGNED_OFF, S.PARTLY_EMBEDDED),
-        )
-        .Case(this.learning_check, lambda a: a.process.artifact.state == S.LEARNING_CHECK_DUE)
-        .Default(this.end)
-    )
+    route = state_switch(node_states)
 
     work = (
         flow.View(None)
@@ -132,8 +121,3 @@ def _start_action_flow(sender: Any, action: Action, **kwargs: Any) -> None:
 @receiver(action_details_changed, dispatch_uid="workflows.refresh_action_due_dates")
 def _refresh_action_due_dates(sender: Any, action: Action, fields: set[str], **kwargs: Any) -> None:
     refresh_due_dates(action, fields)
-
-
-register_sweep("action_reminders", action_services.action_send_reminders)
-# Plan files uploaded for an import that was checked but never confirmed.
-register_sweep("stale_import_uploads", action_importing.delete_stale_uploads)
