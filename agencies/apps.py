@@ -7,3 +7,6 @@ class AgenciesConfig(AppConfig):
 
     def ready(self) -> None:
         from agencies import signals  # noqa: F401  (connects the grant sync)
+        from core.demo import register_demo
+
+        register_demo("agencies", "agencies.demo.load", order=100)

@@ -22,11 +22,11 @@ from actions.models import (
     LearningCheck,
     ProgressUpdate,
 )
+from agencies.demo import CSC, DEMO_PASSWORD, PERSONAS, POLICE
 from agencies.models import Agency, AgencyUserObjectPermission, Membership
 from core.models import Notification
 from scr.models import ModifiableFactor, Recommendation, Review, ReviewKind
 from workflows.base import open_tasks
-from workflows.management.commands.load_demo import CSC, DEMO_PASSWORD, PERSONAS, POLICE
 from workflows.selectors import task_inbox, task_overdue, task_queue, task_visible
 
 S = ActionState
