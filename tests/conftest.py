@@ -9,12 +9,64 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
+from django.apps import apps
+from django.contrib.auth.models import Group
+from django.db.models.signals import post_migrate
 from django.test import Client
 
+from agencies.grants import ensure_partnership_groups
 from agencies.models import AgencyKind, Role
-from agencies.roles import PartnershipRole
+from agencies.roles import PARTNERSHIP_ROLE_PERMISSIONS, PartnershipRole
+from agencies.signals import _create_groups
 from tests.factories import PASSWORD, AgencyFactory, UserFactory, member
+
+# -- partnership groups: seeded once per migrate or flush -------------------------------
+APP_RECEIVER = "agencies.ensure_partnership_groups"
+TEST_RECEIVER = "tests.partnership_groups_once"
+
+
+def _last_app_migrated() -> Any:
+    """The app whose post_migrate comes last (every app's permissions exist by then)."""
+    return [config for config in apps.get_app_configs() if config.models_module][-1]
+
+
+def _seed_groups_once(sender: Any, **kwargs: Any) -> None:
+    # The app's own receiver re-applies the groups after each app's post_migrate (its
+    # permissions may have just been created): 28 times per migrate, and per flush of a
+    # transactional test. All permissions exist after the last app's; seed there, once.
+    if sender is _last_app_migrated():
+        ensure_partnership_groups()
+
+
+@pytest.fixture(scope="session")
+def _partnership_groups_once_per_migrate() -> Iterator[None]:
+    """For the run, swap the app's post_migrate receiver for one that seeds the groups
+    after the last app only; put it back at the end."""
+    swapped = post_migrate.disconnect(dispatch_uid=APP_RECEIVER)
+    post_migrate.connect(_seed_groups_once, dispatch_uid=TEST_RECEIVER, weak=False)
+    yield
+    post_migrate.disconnect(dispatch_uid=TEST_RECEIVER)
+    if swapped:
+        post_migrate.connect(_create_groups, dispatch_uid=APP_RECEIVER)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    _partnership_groups_once_per_migrate, django_db_setup, django_db_blocker
+) -> Iterator[None]:
+    """pytest-django's test database, migrated with the groups seeded once (the receiver
+    swapped in before it is created). A transactional test's teardown flushes every
+    table and sends post_migrate, which seeds them once more for the next test."""
+    with django_db_blocker.unblock():
+        if Group.objects.filter(name__in=PARTNERSHIP_ROLE_PERMISSIONS).count() < len(
+            PARTNERSHIP_ROLE_PERMISSIONS
+        ):
+            ensure_partnership_groups()  # a database kept from a run without them
+    yield
 
 
 @pytest.fixture

@@ -14,8 +14,7 @@ from actions.models import Action
 from actions.models import ActionState as S
 from agencies.models import Role
 from core.transitions import CONCURRENT_CHANGE, TransitionRefused
-from tests.factories import member
-from tests.factories.actions import make_action
+from tests.factories import ActionFactory, member
 
 
 @pytest.mark.postgres
@@ -24,11 +23,7 @@ def test_two_leads_sign_off_at_once(alice, agency_a, manager, li):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL row locks: runs in the PostgreSQL pass of make test")
     alex = member(agency_a, Role.AGENCY_LEAD, "alex")
-    action = make_action(agency=agency_a, lead=alice, by=manager)
-    services.action_start_work(action=action, by=alice)
-    services.action_add_evidence(action=action, by=alice, description="x")
-    services.action_submit_evidence(action=action, by=alice)
-    services.action_accept_evidence(action=action, by=li)
+    action = ActionFactory(agency=agency_a, lead=alice, by=manager, li=li, state=S.ACCEPTED)
 
     barrier = threading.Barrier(2)
     outcomes: list[str] = []

@@ -15,19 +15,9 @@ from actions import services
 from actions.models import ActionState as S
 from actions.models import LearningCheck
 from agencies.models import Partnership
-from tests.factories.actions import make_action
+from tests.factories import ActionFactory
 from workflows.base import open_tasks
 from workflows.scheduler import run_pass
-
-
-def signed_off(agency, lead, manager, li):
-    action = make_action(agency=agency, lead=lead, by=manager)
-    services.action_start_work(action=action, by=lead)
-    services.action_add_evidence(action=action, by=lead, description="Training register")
-    services.action_submit_evidence(action=action, by=lead)
-    services.action_accept_evidence(action=action, by=li)
-    services.action_sign_off(action=action, by=lead)
-    return action
 
 
 def moved_on(days: int):
@@ -40,7 +30,7 @@ def test_check_falls_due_after_the_partnerships_interval(agency_a, alice, manage
     partnership.learning_check_months = 3
     partnership.save()
 
-    action = signed_off(agency_a, alice, manager, li)
+    action = ActionFactory(agency=agency_a, lead=alice, by=manager, li=li, state=S.SIGNED_OFF)
     assert action.learning_check_due_on == timezone.localdate() + relativedelta(months=3)
 
     with moved_on(80):  # before three months: nothing
@@ -57,7 +47,7 @@ def test_check_falls_due_after_the_partnerships_interval(agency_a, alice, manage
 
 @pytest.mark.django_db
 def test_default_interval_is_six_months(agency_a, alice, manager, li):
-    action = signed_off(agency_a, alice, manager, li)
+    action = ActionFactory(agency=agency_a, lead=alice, by=manager, li=li, state=S.SIGNED_OFF)
     assert action.learning_check_due_on == timezone.localdate() + relativedelta(months=6)
     with moved_on(95):
         assert run_pass().timers_fired == 0
@@ -67,7 +57,7 @@ def test_default_interval_is_six_months(agency_a, alice, manager, li):
 
 @pytest.mark.django_db
 def test_partly_embedded_brings_another_check_through_the_timer(agency_a, alice, manager, li):
-    action = signed_off(agency_a, alice, manager, li)
+    action = ActionFactory(agency=agency_a, lead=alice, by=manager, li=li, state=S.SIGNED_OFF)
     with moved_on(190):
         assert run_pass().timers_fired == 1
         action.refresh_from_db()

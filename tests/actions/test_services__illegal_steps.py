@@ -9,12 +9,12 @@ from django_fsm_log.models import StateLog
 from actions import services
 from actions.models import ActionState as S
 from core.transitions import TransitionForbidden, TransitionRefused
-from tests.factories.actions import make_action
+from tests.factories import ActionFactory, walk_to
 
 
 @pytest.fixture
 def action(alice, manager):
-    return make_action(agency=alice.memberships.first().agency, lead=alice, by=manager)
+    return ActionFactory(agency=alice.memberships.first().agency, lead=alice, by=manager)
 
 
 def logs(action):
@@ -34,7 +34,7 @@ def test_sign_off_before_acceptance_is_refused(action, alice):
 
 @pytest.mark.django_db
 def test_embedded_without_impact_evidence_is_refused(action, alice, li):
-    _walk_to_check_due(action, alice, li)
+    walk_to(action, S.LEARNING_CHECK_DUE, li=li)
     with pytest.raises(ValidationError) as exc:
         services.action_record_learning_check(
             action=action, by=li, method="survey", evidence="  ", verdict="embedded"
@@ -97,7 +97,7 @@ def test_cancel_needs_a_reason_and_the_manager(action, alice, manager):
 
 @pytest.mark.django_db
 def test_partly_embedded_schedules_another_check(action, alice, li):
-    _walk_to_check_due(action, alice, li)
+    walk_to(action, S.LEARNING_CHECK_DUE, li=li)
     check = services.action_record_learning_check(
         action=action,
         by=li,
@@ -113,15 +113,5 @@ def test_partly_embedded_schedules_another_check(action, alice, li):
 @pytest.mark.django_db
 def test_lead_must_belong_to_the_owning_agency(alice, charlie, manager):
     with pytest.raises(ValidationError) as exc:
-        make_action(agency=alice.memberships.first().agency, lead=charlie, by=manager)
+        ActionFactory(agency=alice.memberships.first().agency, lead=charlie, by=manager)
     assert exc.value.message_dict["lead"] == [services.LEAD_NOT_IN_AGENCY]
-
-
-def _walk_to_check_due(action, alice, li):
-    services.action_start_work(action=action, by=alice)
-    services.action_add_evidence(action=action, by=alice, description="x")
-    services.action_submit_evidence(action=action, by=alice)
-    services.action_accept_evidence(action=action, by=li)
-    services.action_sign_off(action=action, by=alice)
-    services.action_learning_check_fall_due(action=action)
-    action.refresh_from_db()

@@ -9,8 +9,9 @@ import pytest
 from django.utils import timezone
 
 from actions import services
+from actions.models import ActionState as S
 from core.models import Notification
-from tests.factories.actions import make_action
+from tests.factories import ActionFactory, in_days, walk_to
 
 
 def subjects_for(user):
@@ -19,8 +20,8 @@ def subjects_for(user):
 
 @pytest.mark.django_db
 def test_overdue_reminds_lead_and_designated_lead_once_a_week(alice, ann, bob, manager, charlie):
-    action = make_action(
-        agency=alice.memberships.first().agency, lead=alice, by=manager, target_in_days=-3
+    action = ActionFactory(
+        agency=alice.memberships.first().agency, lead=alice, by=manager, target_date=in_days(-3)
     )
     today = timezone.localdate()
     services.action_send_reminders(today)
@@ -35,8 +36,8 @@ def test_overdue_reminds_lead_and_designated_lead_once_a_week(alice, ann, bob, m
 
 @pytest.mark.django_db
 def test_more_than_20_working_days_overdue_is_flagged_to_the_manager_once(alice, manager):
-    action = make_action(
-        agency=alice.memberships.first().agency, lead=alice, by=manager, target_in_days=-40
+    action = ActionFactory(
+        agency=alice.memberships.first().agency, lead=alice, by=manager, target_date=in_days(-40)
     )
     services.action_send_reminders(timezone.localdate())
     services.action_send_reminders(timezone.localdate() + timedelta(days=7))
@@ -48,13 +49,8 @@ def test_more_than_20_working_days_overdue_is_flagged_to_the_manager_once(alice,
 
 @pytest.mark.django_db
 def test_learning_check_due_reminds_lead_designated_lead_and_li(alice, ann, li, manager):
-    action = make_action(agency=alice.memberships.first().agency, lead=alice, by=manager)
-    services.action_start_work(action=action, by=alice)
-    services.action_add_evidence(action=action, by=alice, description="x")
-    services.action_submit_evidence(action=action, by=alice)
-    services.action_accept_evidence(action=action, by=li)
-    services.action_sign_off(action=action, by=alice)
-    services.action_learning_check_fall_due(action=action)
+    action = ActionFactory(agency=alice.memberships.first().agency, lead=alice, by=manager)
+    walk_to(action, S.LEARNING_CHECK_DUE, li=li)
     for user in (alice, ann, li):
         assert f"Learning check due: {action}" in subjects_for(user)
     services.action_send_reminders(timezone.localdate())  # it was just announced
@@ -73,7 +69,7 @@ def test_reminders_follow_the_receive_reminders_grant(alice, ann, amy, bob, mana
     from tests.factories import member
 
     other_lead = member(agency_a, Role.AGENCY_LEAD, "alex")
-    action = make_action(agency=agency_a, lead=alice, by=manager, target_in_days=-3)
+    action = ActionFactory(agency=agency_a, lead=alice, by=manager, target_date=in_days(-3))
     services.action_send_reminders(timezone.localdate())
     told = {n.recipient.username for n in Notification.objects.select_related("recipient")}
     assert told == {"alice", "ann", "alex"}

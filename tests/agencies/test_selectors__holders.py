@@ -21,9 +21,7 @@ User = get_user_model()
 
 @pytest.fixture
 def people(agency_a, agency_b, alice, bob, ann, amy, charlie, chair, manager, li):
-    inactive = member(agency_a, Role.AGENCY_LEAD, "gone")
-    inactive.is_active = False
-    inactive.save()
+    inactive = member(agency_a, Role.AGENCY_LEAD, "gone", is_active=False)
     root = UserFactory(username="root", is_superuser=True)
     group_granted = UserFactory(username="grouped")
     group = Group.objects.create(name="A auditors by group")

@@ -7,7 +7,6 @@ from urllib.parse import urlparse
 
 import pytest
 
-from actions import services
 from actions.models import ActionState as S
 from tests.browser.pages import (
     assert_accessible,
@@ -16,6 +15,7 @@ from tests.browser.pages import (
     screenshot,
     submit,
 )
+from tests.factories import EvidenceItemFactory, ProgressUpdateFactory, walk_to
 from tests.factories.actions import make_action, make_recommendation, make_review
 
 pytestmark = pytest.mark.browser
@@ -37,12 +37,12 @@ def action(alice, manager, review):
     )
 
 
-def submitted(action, alice):
-    services.action_start_work(action=action, by=alice)
-    services.action_report_progress(action=action, by=alice, text="Training booked")
-    services.action_add_evidence(action=action, by=alice, description="Attendance register")
-    services.action_submit_evidence(action=action, by=alice)
-    return action
+def submitted(action):
+    """Evidence submitted after a progress update: the page the L&I group checks shows
+    both."""
+    ProgressUpdateFactory(action=action, text="Training booked")
+    EvidenceItemFactory(action=action, description="Attendance register")
+    return walk_to(action, S.EVIDENCE_SUBMITTED)
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
@@ -70,7 +70,7 @@ def test_lead_starts_work_and_reports_progress(request, javascript, sign_in, ali
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
 def test_li_returns_evidence_with_a_reason(request, javascript, sign_in, alice, li, action):
-    submitted(action, alice)
+    submitted(action)
     page = request.getfixturevalue("page" if javascript else "nojs_page")
     sign_in(page, li)
     url = f"/actions/{action.pk}/"
@@ -85,10 +85,7 @@ def test_li_returns_evidence_with_a_reason(request, javascript, sign_in, alice, 
 
 
 def test_learning_check_form(sign_in, page, alice, li, action):
-    submitted(action, alice)
-    services.action_accept_evidence(action=action, by=li)
-    services.action_sign_off(action=action, by=alice)
-    services.action_learning_check_fall_due(action=action)
+    walk_to(submitted(action), S.LEARNING_CHECK_DUE, li=li)
     sign_in(page, li)
     check_page(page, f"/actions/{action.pk}/")
     submit(page.get_by_role("button", name="Record learning check"))
@@ -128,6 +125,6 @@ def test_my_actions(sign_in, page, alice, action):
 
 
 def test_li_queue(sign_in, page, li, alice, action):
-    submitted(action, alice)
+    submitted(action)
     sign_in(page, li)
     check_page(page, "/actions/learning-and-improvement/")

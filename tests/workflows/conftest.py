@@ -6,19 +6,18 @@ from __future__ import annotations
 import pytest
 
 from agencies.models import Role
-from tests.factories import member
-from tests.factories.actions import make_action
+from tests.factories import ActionFactory, member
 from workflows.base import open_tasks
 
 
 @pytest.fixture
 def action_a(alice, agency_a, manager):
-    return make_action(agency=agency_a, lead=alice, by=manager)
+    return ActionFactory(agency=agency_a, lead=alice, by=manager)
 
 
 @pytest.fixture
 def action_b(charlie, agency_b, manager):
-    return make_action(agency=agency_b, lead=charlie, by=manager)
+    return ActionFactory(agency=agency_b, lead=charlie, by=manager)
 
 
 @pytest.fixture

@@ -9,9 +9,11 @@ import re
 
 import pytest
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
-from tests.factories import PASSWORD
+from actions.models import ActionState
+from agencies.models import ApiToken
+from agencies.tokens import digest
+from tests.factories import PASSWORD, walk_to
 from workflows import services
 
 API = "/api/v1/tasks/"
@@ -37,7 +39,7 @@ def test_token_from_the_token_endpoint_authenticates(alice, task_a):
     response = Client().post("/api/v1/auth/token/", {"username": "alice", "password": PASSWORD})
     assert response.status_code == 200
     token = response.json()["token"]
-    assert token == Token.objects.get(user=alice).key
+    assert ApiToken.objects.get(user=alice).digest == digest(token)
 
     client = Client(HTTP_AUTHORIZATION=f"Token {token}")
     response = client.get(f"{API}?box=queue")
@@ -184,11 +186,7 @@ def test_reassign_to_someone_of_another_agency_is_400(task_a, charlie, mo, as_us
 
 
 def test_reassigning_a_finished_task_is_409(task_a, action_a, alice, alex, mo, as_user):
-    from actions import services as action_services
-
-    action_services.action_start_work(action=action_a, by=alice)
-    action_services.action_add_evidence(action=action_a, by=alice, description="Register")
-    action_services.action_submit_evidence(action=action_a, by=alice)  # the task is done
+    walk_to(action_a, ActionState.EVIDENCE_SUBMITTED)  # the work task is done
     response = post(as_user(mo), task_a, "reassign", {"username": "alex"})
     assert response.status_code == 409
     assert response.json()["detail"] == services.TASK_NOT_OPEN

@@ -13,12 +13,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from viewflow.workflow.status import STATUS
 
-from actions import services as action_services
+from actions.models import ActionState as S
 from agencies.models import Membership, Role
 from agencies.roles import PartnershipRole
 from core.models import Notification
-from tests.factories import member
-from tests.factories.actions import make_action
+from tests.factories import ActionFactory, member, walk_to
 from workflows import services
 from workflows.base import open_tasks
 from workflows.selectors import task_inbox, task_queue, task_team, task_visible
@@ -120,7 +119,7 @@ def test_only_the_tasks_of_the_agency_left_are_released(
 ):
     # alice also leads agency B and holds one of its tasks; she leaves agency A only
     Membership.objects.create(user=alice, agency=agency_b, role=Role.AGENCY_LEAD)
-    action_b = make_action(agency=agency_b, lead=charlie, by=manager)
+    action_b = ActionFactory(agency=agency_b, lead=charlie, by=manager)
     task_b = open_tasks(action_b).get()
     services.task_claim(task=task_b, by=fresh(alice))
     Membership.objects.get(user=alice, agency=claimed.process.artifact.agency).delete()
@@ -134,9 +133,7 @@ def test_leaving_the_li_group_releases_a_review_task_and_tells_the_partnership_m
 ):
     colleague = member(action_a.agency, Role.AUDITOR, "lia")
     colleague.groups.add(Group.objects.get(name=PartnershipRole.LEARNING_AND_IMPROVEMENT))
-    action_services.action_start_work(action=action_a, by=alice)
-    action_services.action_add_evidence(action=action_a, by=alice, description="Register")
-    action_services.action_submit_evidence(action=action_a, by=alice)
+    walk_to(action_a, S.EVIDENCE_SUBMITTED, lead=alice)
     review = open_tasks(action_a).get()
     services.task_claim(task=review, by=li)
 
@@ -149,9 +146,7 @@ def test_leaving_the_li_group_releases_a_review_task_and_tells_the_partnership_m
 
 
 def test_removing_users_from_the_group_side_releases_too(action_a, alice, li, manager):
-    action_services.action_start_work(action=action_a, by=alice)
-    action_services.action_add_evidence(action=action_a, by=alice, description="Register")
-    action_services.action_submit_evidence(action=action_a, by=alice)
+    walk_to(action_a, S.EVIDENCE_SUBMITTED, lead=alice)
     review = open_tasks(action_a).get()
     services.task_claim(task=review, by=li)
     Group.objects.get(name=PartnershipRole.LEARNING_AND_IMPROVEMENT).user_set.remove(li)

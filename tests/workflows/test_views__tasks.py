@@ -9,8 +9,9 @@ from django.contrib.messages import get_messages
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from actions import services as action_services
+from actions.models import ActionState as S
 from core.transitions import TransitionRefused
+from tests.factories import walk_to
 from workflows import services
 
 
@@ -25,12 +26,6 @@ def texts(response) -> list[str]:
 def owner(task) -> str | None:
     task.refresh_from_db()
     return task.owner.username if task.owner_id else None
-
-
-def finish_work(action, lead) -> None:
-    action_services.action_start_work(action=action, by=lead)
-    action_services.action_add_evidence(action=action, by=lead, description="Register")
-    action_services.action_submit_evidence(action=action, by=lead)
 
 
 # -- sign-in and method ----------------------------------------------------------------
@@ -75,7 +70,7 @@ def test_claiming_a_claimed_task_shows_an_error_and_changes_nothing(task_a, alic
 
 
 def test_claiming_a_finished_task_shows_an_error(task_a, action_a, alice, as_user):
-    finish_work(action_a, alice)
+    walk_to(action_a, S.EVIDENCE_SUBMITTED, lead=alice)
     response = as_user(alice).post(url(task_a, "claim"))
     assert texts(response) == [services.TASK_NOT_OPEN]
 
@@ -181,7 +176,7 @@ def test_reassign_to_someone_not_offered_is_refused(task_a, charlie, mo, as_user
 def test_reassigning_a_finished_task_is_refused_on_the_page(
     task_a, action_a, alice, alex, mo, as_user
 ):
-    finish_work(action_a, alice)
+    walk_to(action_a, S.EVIDENCE_SUBMITTED, lead=alice)
     response = as_user(mo).post(url(task_a, "reassign"), {"assignee": alex.pk})
     assert response.status_code == 400
     assert services.TASK_NOT_OPEN in response.content.decode()
@@ -191,7 +186,9 @@ def test_reassigning_a_finished_task_is_refused_on_the_page(
 def stale_claimed_then_done(task, action, lead) -> Task:
     services.task_claim(task=task, by=lead)
     stale = Task.objects.get(pk=task.pk)
-    finish_work(action, lead)  # the task is done in the database, ASSIGNED in memory
+    walk_to(
+        action, S.EVIDENCE_SUBMITTED, lead=lead
+    )  # the task is done in the database, ASSIGNED in memory
     return stale
 
 
@@ -211,7 +208,7 @@ def test_reassign_of_a_task_done_meanwhile_is_refused_not_a_crash(
 
 def test_claim_of_a_task_done_meanwhile_says_it_is_finished(task_a, action_a, alice):
     stale = Task.objects.get(pk=task_a.pk)
-    finish_work(action_a, alice)  # completing assigns and finishes it
+    walk_to(action_a, S.EVIDENCE_SUBMITTED, lead=alice)  # completing assigns and finishes it
     with pytest.raises(TransitionRefused) as refused:
         services.task_claim(task=stale, by=alice)
     assert refused.value.message == services.TASK_NOT_OPEN
