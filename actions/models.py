@@ -25,12 +25,19 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
-from django_fsm_log.decorators import fsm_log_by, fsm_log_description
+from django.utils.text import Truncator
+from django_fsm import ConcurrentTransitionMixin, FSMField
 
+from actions.permissions import (
+    may_cancel,
+    may_review_evidence,
+    may_run_learning_check,
+    may_sign_off,
+    may_update,
+)
 from agencies.models import Partnership
-from agencies.selectors import user_can
 from core.models import ChangeRecord, TimeStampedModel
+from core.transitions import logged_transition
 
 
 class ActionState(models.TextChoices):
@@ -75,14 +82,6 @@ class Rag(models.TextChoices):
     AMBER = "amber", "Due soon"
     RED = "red", "Overdue"
     CANCELLED = "cancelled", "Cancelled"
-
-
-def can_update(action: Any, user: Any) -> bool:
-    return user_can(user, "update_action", action.agency_id)
-
-
-def can_sign_off(action: Any, user: Any) -> bool:
-    return user_can(user, "sign_off_action", action.agency_id)
 
 
 def has_evidence(action: Any) -> bool:
@@ -135,8 +134,19 @@ class Action(ConcurrentTransitionMixin, TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        ref = f"{self.reference} " if self.reference else ""
-        return f"Action {ref}#{self.pk}"
+        # What people call it: "Action LM1.1", else "Action for Met Police: Audit the
+        # neglect pathway…" (the first words tell two of one agency's actions apart, in a
+        # list or an e-mail's subject); never the database id, which means nothing.
+        if self.reference:
+            return f"Action {self.reference}"
+        if self.agency_id is None:
+            return "New action"
+        words = Truncator(" ".join(self.description.split())).words(6, truncate="…")
+        return (
+            f"Action for {self.agency.label}: {words}"
+            if words
+            else f"Action for {self.agency.label}"
+        )
 
     def get_absolute_url(self) -> str:
         return reverse("actions:detail", args=[self.pk])
@@ -174,123 +184,88 @@ class Action(ConcurrentTransitionMixin, TimeStampedModel):
         return self.state in OPEN_STATES
 
     # -- transitions: memory only; actions.services owns them --------------------------
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
+    @logged_transition(
         field=state,
         source=[S.ASSIGNED, S.RETURNED, S.NOT_EMBEDDED],
         target=S.IN_PROGRESS,
-        permission=can_update,
+        permission=may_update,
     )
     def start_work(self, *, by: Any = None, description: str | None = None) -> None:
         pass
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
+    @logged_transition(
         field=state,
         source=S.IN_PROGRESS,
         target=S.EVIDENCE_SUBMITTED,
-        permission=can_update,
+        permission=may_update,
         conditions=[has_evidence],
     )
     def submit_evidence(self, *, by: Any = None, description: str | None = None) -> None:
         pass
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
+    @logged_transition(
         field=state,
         source=S.EVIDENCE_SUBMITTED,
         target=S.ACCEPTED,
-        permission="actions.review_evidence",
+        permission=may_review_evidence,
     )
     def accept(self, *, by: Any = None, description: str | None = None) -> None:
         pass
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
+    @logged_transition(
         field=state,
         source=S.EVIDENCE_SUBMITTED,
         target=S.RETURNED,
-        permission="actions.review_evidence",
+        permission=may_review_evidence,
     )
     def return_evidence(self, *, by: Any = None, description: str | None = None) -> None:
         pass
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(field=state, source=S.ACCEPTED, target=S.SIGNED_OFF, permission=can_sign_off)
+    @logged_transition(field=state, source=S.ACCEPTED, target=S.SIGNED_OFF, permission=may_sign_off)
     def sign_off(
         self, *, by: Any = None, description: str | None = None, check_due_on: date
     ) -> None:
         self.signed_off_at = timezone.now()
         self.learning_check_due_on = check_due_on
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(field=state, source=[S.SIGNED_OFF, S.PARTLY_EMBEDDED], target=S.LEARNING_CHECK_DUE)
+    @logged_transition(
+        field=state, source=[S.SIGNED_OFF, S.PARTLY_EMBEDDED], target=S.LEARNING_CHECK_DUE
+    )
     def learning_check_fall_due(self, *, by: Any = None, description: str | None = None) -> None:
         pass
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
+    @logged_transition(
         field=state,
         source=S.LEARNING_CHECK_DUE,
         target=S.EMBEDDED,
-        permission="actions.run_learning_check",
+        permission=may_run_learning_check,
     )
     def mark_embedded(self, *, by: Any = None, description: str | None = None) -> None:
         self.learning_check_due_on = None
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
+    @logged_transition(
         field=state,
         source=S.LEARNING_CHECK_DUE,
         target=S.PARTLY_EMBEDDED,
-        permission="actions.run_learning_check",
+        permission=may_run_learning_check,
     )
     def mark_partly_embedded(
         self, *, by: Any = None, description: str | None = None, next_check_on: date
     ) -> None:
         self.learning_check_due_on = next_check_on
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
+    @logged_transition(
         field=state,
         source=S.LEARNING_CHECK_DUE,
         target=S.NOT_EMBEDDED,
-        permission="actions.run_learning_check",
+        permission=may_run_learning_check,
     )
     def mark_not_embedded(self, *, by: Any = None, description: str | None = None) -> None:
         self.learning_check_due_on = None
 
-    @fsm_log_by
-    @fsm_log_description
-    @transition(
-        field=state, source=OPEN_STATES, target=S.CANCELLED, permission="actions.cancel_action"
-    )
+    @logged_transition(field=state, source=OPEN_STATES, target=S.CANCELLED, permission=may_cancel)
     def cancel(self, *, by: Any = None, description: str | None = None) -> None:
         pass
-
-    for _name in (
-        "start_work",
-        "submit_evidence",
-        "accept",
-        "return_evidence",
-        "sign_off",
-        "learning_check_fall_due",
-        "mark_embedded",
-        "mark_partly_embedded",
-        "mark_not_embedded",
-        "cancel",
-    ):
-        locals()[_name].alters_data = True
-    del _name
 
 
 class ProgressUpdate(models.Model):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_out
 from django.db.models.signals import (
     m2m_changed,
     post_delete,
@@ -20,6 +21,7 @@ from agencies.grants import (
     sync_user_grants,
 )
 from agencies.models import Agency, Membership
+from agencies.tokens import revoke_all
 
 User = get_user_model()
 
@@ -61,7 +63,26 @@ def user_saved(sender: Any, instance: Any, **kwargs: Any) -> None:
     if update_fields is not None and "is_active" not in update_fields:
         return  # e.g. last_login: not a change of access
     clear_permission_caches(instance)
+    revoke_all(instance)  # API tokens end with the account (the auth class also checks)
     access_reduced.send(sender=User, user=instance)
+
+
+@receiver(user_logged_out, dispatch_uid="agencies.signed_out")
+def signed_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    """Signing out of the web deletes all of the user's API tokens: no token issued
+    during the working day outlives the sign-out that ends it."""
+    if user is not None:
+        revoke_all(user)
+
+
+@receiver(post_save, sender=User, dispatch_uid="agencies.password_changed")
+def password_changed(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+    """A new password (changed by its owner, reset from an e-mailed link, or set in the
+    admin) deletes all of the user's API tokens, as signing out does: a token taken with
+    the old password must not outlive it. ``set_password`` keeps the raw password on the
+    user until the save that stores it has sent this signal."""
+    if not created and not kwargs.get("raw") and getattr(instance, "_password", None):
+        revoke_all(instance)
 
 
 def _partnership_role_removed(

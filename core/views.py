@@ -1,16 +1,25 @@
 """Helpers every page view shares: turning a refused step into a message, and the
-error pages."""
+error pages; the account pages (forgotten and changed passwords) and the pages every
+visitor may read (accessibility statement, privacy notice, help and contact)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import password_validation, update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 
+from core.forms import ChangePasswordForm, ForgottenPasswordForm, NewPasswordForm
+from core.submissions import AlreadySubmitted, Submission
 from core.transitions import TransitionForbidden, TransitionRefused
 
 
@@ -38,3 +47,131 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def error_500(request: HttpRequest) -> HttpResponse:
     return render(request, "errors/500.html", status=500)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """``CSRF_FAILURE_VIEW``: a form sent without a valid security token (usually a
+    page left open across signing in or out, or for a very long time). The service's
+    own 403 page, in plain words, with a way back to the form when the browser said
+    where it came from (this site only)."""
+    referer = request.headers.get("referer", "")
+    back = (
+        referer
+        if referer
+        and url_has_allowed_host_and_scheme(
+            referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+        else ""
+    )
+    return render(request, "core/csrf_failure.html", {"back": back}, status=403)
+
+
+# -- pages every visitor may read ----------------------------------------------------------
+def _contacts() -> dict[str, Any]:
+    return {
+        "contact_email": settings.PARTNERSHIP_CONTACT_EMAIL,
+        "dpo_email": settings.DATA_PROTECTION_OFFICER_EMAIL,
+        "session_hours": settings.SESSION_COOKIE_AGE // 3600,
+        "lockout_tries": settings.AXES_FAILURE_LIMIT,
+    }
+
+
+def accessibility(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/accessibility.html", _contacts())
+
+
+def privacy(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/privacy.html", _contacts())
+
+
+def help_page(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/help.html", _contacts())
+
+
+# -- account: forgotten and changed passwords -----------------------------------------------
+# A password set here (or anywhere: set_password and save) also deletes the user's API
+# tokens (agencies.signals) and, by changing the session hash, signs out every other
+# session of the account.
+def password_hint() -> str:
+    """What a new password must be, from the validators in force (AUTH_PASSWORD_VALIDATORS)."""
+    length = max(
+        (
+            int(getattr(validator, "min_length", 0))
+            for validator in password_validation.get_default_password_validators()
+        ),
+        default=0,
+    )
+    first = f"Use at least {length} characters. " if length else ""
+    return (
+        f"{first}It must not be a commonly used password, only numbers, or like your name, "
+        "username or email address."
+    )
+
+
+class ForgottenPasswordView(auth_views.PasswordResetView):
+    """Ask for a reset link. The same answer whether or not the address is known: the
+    link is queued in the outbox only for an active account with that address."""
+
+    form_class = ForgottenPasswordForm
+    template_name = "registration/password_reset_form.html"
+    email_template_name = "registration/password_reset_email.txt"
+    success_url = reverse_lazy("password_reset_done")
+
+
+class ForgottenPasswordSentView(auth_views.PasswordResetDoneView):
+    template_name = "registration/password_reset_done.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), **_contacts()}
+
+
+class ResetPasswordView(auth_views.PasswordResetConfirmView):
+    """The link from the e-mail: choose a new password. The link works once (its token
+    is made from the password and the last sign-in) and for ``PASSWORD_RESET_TIMEOUT``
+    seconds."""
+
+    form_class = NewPasswordForm
+    template_name = "registration/password_reset_confirm.html"
+    success_url = reverse_lazy("password_reset_complete")
+    post_reset_login = False
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "password_hint": password_hint()}
+
+
+class ResetPasswordDoneView(auth_views.PasswordResetCompleteView):
+    template_name = "registration/password_reset_complete.html"
+
+
+class ChangePasswordView(LoginRequiredMixin, auth_views.PasswordChangeView):
+    """Change your password, signed in: the current one, then the new one twice. This
+    session stays signed in; every other one ends."""
+
+    form_class = ChangePasswordForm
+    template_name = "registration/password_change_form.html"
+    success_url = reverse_lazy("home")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "password_hint": password_hint()}
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.submission = Submission(request)
+        if (repeated := self.submission.repeated()) is not None:
+            return repeated
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        done = str(self.success_url)
+        try:
+            with self.submission.claim() as outcome:
+                form.save()
+                update_session_auth_hash(self.request, form.user)
+                outcome.done(done, "You already changed your password")
+        except AlreadySubmitted:
+            return self.submission.already(done)
+        messages.success(
+            self.request,
+            "Your password has been changed. You stay signed in here; anywhere else "
+            "you were signed in, you have been signed out.",
+        )
+        return HttpResponseRedirect(done)

@@ -10,18 +10,19 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 from django_fsm_log.models import StateLog
 
 from actions import services
 from actions.models import ActionState as S
 from tests.conftest import login
-from tests.factories.actions import make_action, make_recommendation, make_review
+from tests.factories import ActionFactory, RecommendationFactory, ReviewFactory
 
 
 @pytest.fixture
 def action(alice, manager, agency_a):
-    rec = make_recommendation(make_review(lead_agency=agency_a))
-    return make_action(agency=agency_a, lead=alice, by=manager, source=rec)
+    rec = RecommendationFactory(review=ReviewFactory(lead_agency=agency_a))
+    return ActionFactory(agency=agency_a, lead=alice, by=manager, source=rec)
 
 
 def step_url(action, step):
@@ -47,7 +48,7 @@ def test_early_sign_off_goes_back_to_the_action_with_the_reason(action, alice):
     response = client.post(step_url(action, "sign_off"), {"sign_off-note": "Done"}, follow=True)
     assert_refused_with_message(response, action, services.NOT_ACCEPTED)
     assert "id_sign_off-note" not in response.content.decode()
-    assert f"<title>Error: {action}" in response.content.decode()
+    assert f"<title>Error: {escape(action)}" in response.content.decode()
     # the message is shown once: the next page has no error in its title
     again = client.get(action.get_absolute_url()).content.decode()
     assert "<title>Error:" not in again
