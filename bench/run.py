@@ -5,15 +5,17 @@ measured in the same run. See bench/README.md.
     .venv/bin/python bench/run.py                    # SQLite in a temporary folder
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/run.py
     .venv/bin/python bench/run.py --sizes 1000,10000,50000 --runs 20
+    .venv/bin/python bench/run.py --sizes S,L --runs 10   # the goals' sizes (issue 13)
 
 It builds a throw-away database (never the project's own), prints a table and writes
-bench/results.md. Timing goals are printed as PASS or FAIL; the exit status is 0
-either way, because a shared machine's timings are evidence, not a gate.
+bench/results.md and bench/results.json. Timing goals are printed as PASS or FAIL; the
+exit status is 0 either way, because a shared machine's timings are evidence, not a gate.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -37,7 +39,15 @@ GOAL_HOME_MS = 200.0  # the whole home page (inbox, queue, overdue), same sizes
 GOAL_PAGE_MS = 300.0  # every other page measured (lists of 50 rows), same sizes
 HOME = "home page (My work)"
 GOAL_AT_SIZE = 10_000
-BENCH_DB = "bench_tmp"
+# Issue 13's goals, at the sizes they name: S is about 50,000 tasks, L about 500,000.
+SIZES = {"XS": 1_000, "S": 10_000, "M": 30_000, "L": 100_000}
+GOAL_MAX_LIST_QUERIES = 15  # the queue, inbox and every list: the same at S and L, at most
+GOAL_L_OVER_S = 1.5  # median at L at most this many times the median at S
+GOAL_SPEEDUP = 20.0  # at L, our queue at least this many times faster than viewflow's
+GOAL_STEP_QUERIES = 30  # a workflow step
+GOAL_SCHEDULER_MS = 1000.0  # a scheduler pass with nothing due, at L
+# the throw-away PostgreSQL database (BENCH_DB_NAME: one of your own on a shared server)
+BENCH_DB = os.environ.get("BENCH_DB_NAME", "bench_tmp")
 
 
 # -- the throw-away database (before Django is set up) ---------------------------------
@@ -90,6 +100,8 @@ def configure_django() -> None:
     os.environ["DJANGO_DEBUG"] = "0"
     os.environ["ALLOWED_HOSTS"] = "testserver,localhost"
     os.environ.setdefault("LOG_LEVEL", "ERROR")
+    # the scheduler pass measured sends the outbox: keep the e-mails in memory
+    os.environ["EMAIL_BACKEND"] = "django.core.mail.backends.locmem.EmailBackend"
     import warnings
 
     # whitenoise warns when collectstatic has not been run; the pages render without it.
@@ -260,7 +272,7 @@ def grow(world: World, target: int, granted_ids: set[int]) -> None:
     from viewflow.workflow.status import STATUS
 
     from actions.models import Action
-    from workflows.models import TaskDue
+    from workflows.models import NO_DUE_DATE, TaskDue
 
     shapes = []
     for action in world.templates:
@@ -317,7 +329,7 @@ def grow(world: World, target: int, granted_ids: set[int]) -> None:
             Process.objects.bulk_create(processes)
 
             new_tasks: list[Task] = []
-            due_for: list[tuple[int, date]] = []  # index into new_tasks -> due
+            due_for: list[tuple[int, date | None]] = []  # index into new_tasks -> due
             for (i, agency, clone, template, template_process, tasks, dues), proc, ago in zip(
                 plan, processes, age, strict=True
             ):
@@ -358,12 +370,31 @@ def grow(world: World, target: int, granted_ids: set[int]) -> None:
                             data=t.data,
                         )
                     )
-                    if t.pk in dues:
-                        due = clone.target_date if t.flow_task.name == "work" else dues[t.pk]
+                    if t.flow_task_type == "HUMAN":
+                        due = dues.get(t.pk)
+                        if due is not None and t.flow_task.name == "work":
+                            due = clone.target_date
                         due_for.append((len(new_tasks) - 1, due))
             Task.objects.bulk_create(new_tasks, batch_size=1000)
+            # bulk_create sends no signals: the listing columns (workflows.signals) here
             TaskDue.objects.bulk_create(
-                [TaskDue(task=new_tasks[j], due_on=due) for j, due in due_for], batch_size=1000
+                [
+                    TaskDue(
+                        task=new_tasks[j],
+                        due_on=due,
+                        sort_on=due or NO_DUE_DATE,
+                        status=new_tasks[j].status,
+                        owner_id=new_tasks[j].owner_id,
+                        owner_permission=new_tasks[j].owner_permission,
+                        owner_permission_obj_pk=new_tasks[j].owner_permission_obj_pk,
+                        created=new_tasks[j].created,
+                        held=new_tasks[j].status in (STATUS.ASSIGNED, STATUS.STARTED),
+                        is_open=new_tasks[j].status
+                        in (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED),
+                    )
+                    for j, due in due_for
+                ],
+                batch_size=1000,
             )
         world.actions += n
         world.tasks = Task.objects.count()
@@ -393,6 +424,11 @@ class Row:
     page_errors: dict[str, str] = field(default_factory=dict)
     same_tasks: bool = True
     queue_len: int = 0
+    inbox_ms: float = 0.0
+    inbox_queries: int = 0
+    step_queries: int = 0  # one workflow step (start work: transition, task done, next)
+    scheduler_ms: float = 0.0  # a scheduler pass with nothing due
+    scheduler_queries: int = 0
 
 
 def median_ms(func: Callable[[], Any], runs: int, warmup: int = 2) -> float:
@@ -418,11 +454,33 @@ def count_queries(func: Callable[[], Any]) -> int:
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
+def step_queries(world: World) -> int:
+    """The queries of one workflow step at this size: an agency lead starts work on a new
+    action (the transition, its log, the work task done and the next one made)."""
+    from datetime import date, timedelta
+
+    from actions import services
+
+    agency = world.agencies[0]
+    lead = world.leads[agency.pk]
+    action = services.action_create(
+        source=None,
+        agency=agency,
+        lead=lead,
+        by=world.manager,
+        description="Measured step",
+        target_date=date.today() + timedelta(days=60),
+    )
+    return count_queries(lambda: services.action_start_work(action=action, by=lead))
+
+
 def page_probes(world: World) -> list[tuple[str, Any, str]]:
     """The pages measured at every size: (label, who is signed in, URL)."""
     lead = world.leads[world.agencies[0].pk]
     return [
         (HOME, world.bench_user, "/"),
+        ("My work: queue tab (same user)", world.bench_user, "/?tab=queue"),
+        ("My work: overdue tab (same user)", world.bench_user, "/?tab=overdue"),
         ("action list (agency lead, 125 agencies)", world.bench_user, "/actions/"),
         ("overdue actions (same user)", world.bench_user, "/actions/?rag=red"),
         ("team tasks (same user)", world.bench_user, "/tasks/team/"),
@@ -438,7 +496,8 @@ def measure(world: World, runs: int) -> Row:
     from viewflow.workflow.models import Task
     from viewflow.workflow.status import STATUS
 
-    from workflows.selectors import task_queue
+    from workflows.scheduler import run_pass
+    from workflows.selectors import inbox_rows, keyset_page, queue_rows
 
     User = get_user_model()
     pk = world.bench_user.pk
@@ -449,8 +508,15 @@ def measure(world: World, runs: int) -> Row:
         return User.objects.get(pk=pk)
 
     def ours() -> list[Any]:
-        rows = list(task_queue(user=fresh_user())[:PAGE])
+        # the queue tab's first page as My work reads it (keyset, without the count)
+        rows = keyset_page(queue_rows(user=fresh_user()), size=PAGE, count=False).object_list
         for task in rows:  # what the table shows, all prefetched
+            _ = (task.process.artifact, getattr(task, "due", None), task.owner)
+        return rows
+
+    def inbox() -> list[Any]:
+        rows = keyset_page(inbox_rows(user=fresh_user()), size=PAGE, count=False).object_list
+        for task in rows:
             _ = (task.process.artifact, getattr(task, "due", None), task.owner)
         return rows
 
@@ -460,7 +526,7 @@ def measure(world: World, runs: int) -> Row:
 
     # Both queues must find the same tasks before their speed means anything.
     u = fresh_user()
-    ours_ids = set(task_queue(user=u).values_list("pk", flat=True))
+    ours_ids = set(queue_rows(user=u).values_list("task_id", flat=True))
     stock_ids = set(
         Task.objects.user_queue(fresh_user()).filter(status=STATUS.NEW).values_list("pk", flat=True)
     )
@@ -474,7 +540,13 @@ def measure(world: World, runs: int) -> Row:
         stock_queries=count_queries(stock),
         same_tasks=ours_ids == stock_ids,
         queue_len=len(ours_ids),
+        inbox_ms=median_ms(inbox, runs),
+        inbox_queries=count_queries(inbox),
     )
+    row.step_queries = step_queries(world)
+    run_pass()  # whatever is due today (the daily sweeps, the outbox) runs now
+    row.scheduler_ms = median_ms(run_pass, runs)
+    row.scheduler_queries = count_queries(run_pass)
 
     for label, user, url in page_probes(world):
         client = Client()
@@ -538,7 +610,97 @@ def goals(rows: list[Row]) -> list[str]:
         f"{verdict(all(r.same_tasks for r in rows))}  our queue and viewflow's stock "
         "queue return the same tasks"
     )
+    out += scale_goals(rows, labels)
     return out
+
+
+def scale_goals(rows: list[Row], labels: list[str]) -> list[str]:
+    """Issue 13's goals, between S and L. When L (or S) was not measured they are
+    judged between the smallest and the largest size measured, and say so."""
+    out: list[str] = []
+    small, large = rows[0], rows[-1]
+    name = {v: k for k, v in SIZES.items()}
+    s_name = name.get(small.size, f"{small.size:,}")
+    l_name = name.get(large.size, f"{large.size:,}")
+    if (small.size, large.size) != (SIZES["S"], SIZES["L"]):
+        out.append(
+            f"(S = {SIZES['S']:,} and L = {SIZES['L']:,} actions; this run measured "
+            f"{small.size:,} and {large.size:,}: the goals below compare those)"
+        )
+    lists: list[tuple[str, int, int, float, float]] = [
+        ("queue", small.ours_queries, large.ours_queries, small.ours_ms, large.ours_ms),
+        ("inbox", small.inbox_queries, large.inbox_queries, small.inbox_ms, large.inbox_ms),
+    ]
+    for label in labels:
+        if label in small.pages and label in large.pages:
+            (sm, sq), (lm, lq) = small.pages[label], large.pages[label]
+            lists.append((label, sq, lq, sm, lm))
+        else:
+            out.append(f"FAIL  {label}: not measured at both sizes")
+    for label, sq, lq, _sm, _lm in lists:
+        ok = sq == lq and lq <= GOAL_MAX_LIST_QUERIES
+        out.append(
+            f"{verdict(ok)}  {label}: queries the same at {s_name} and {l_name}, at most "
+            f"{GOAL_MAX_LIST_QUERIES}: {sq}, {lq}"
+        )
+    for label, _sq, _lq, sm, lm in lists:
+        ratio = lm / sm if sm else float("inf")
+        out.append(
+            f"{verdict(ratio <= GOAL_L_OVER_S)}  {label}: median at {l_name} <= "
+            f"{GOAL_L_OVER_S}x median at {s_name}: {sm:.1f} -> {lm:.1f} ms ({ratio:.2f}x)"
+        )
+    speedup = large.stock_ms / large.ours_ms if large.ours_ms else 0.0
+    out.append(
+        f"{verdict(speedup >= GOAL_SPEEDUP)}  queue at {l_name} >= {GOAL_SPEEDUP:.0f}x faster "
+        f"than viewflow's stock queue (1,000 object permissions): {speedup:.0f}x"
+    )
+    worst_step = max(r.step_queries for r in rows)
+    out.append(
+        f"{verdict(worst_step <= GOAL_STEP_QUERIES)}  a workflow step (start work) <= "
+        f"{GOAL_STEP_QUERIES} queries: {', '.join(str(r.step_queries) for r in rows)}"
+    )
+    out.append(
+        f"{verdict(large.scheduler_ms < GOAL_SCHEDULER_MS)}  a scheduler pass with nothing "
+        f"due at {l_name} < {GOAL_SCHEDULER_MS:.0f} ms: {large.scheduler_ms:.1f} ms"
+    )
+    sched = [r.scheduler_queries for r in rows]
+    out.append(
+        f"{verdict(len(set(sched)) == 1)}  a scheduler pass with nothing due: query count "
+        f"the same at every size: {', '.join(str(q) for q in sched)}"
+    )
+    return out
+
+
+def results_json(rows: list[Row], verdicts: list[str], env: list[str], args: Any) -> dict:
+    return {
+        "command": " ".join(["bench/run.py", *sys.argv[1:]]),
+        "environment": env,
+        "agencies": args.agencies,
+        "granted": args.granted,
+        "runs": args.runs,
+        "page_rows": PAGE,
+        "sizes": [
+            {
+                "actions": r.size,
+                "tasks": r.tasks,
+                "queue": {"ms": round(r.ours_ms, 2), "queries": r.ours_queries},
+                "viewflow_stock_queue": {"ms": round(r.stock_ms, 2), "queries": r.stock_queries},
+                "inbox": {"ms": round(r.inbox_ms, 2), "queries": r.inbox_queries},
+                "pages": {
+                    label: {"ms": round(ms, 2), "queries": q} for label, (ms, q) in r.pages.items()
+                },
+                "page_errors": r.page_errors,
+                "workflow_step_queries": r.step_queries,
+                "scheduler_idle_pass": {
+                    "ms": round(r.scheduler_ms, 2),
+                    "queries": r.scheduler_queries,
+                },
+                "same_tasks_as_stock": r.same_tasks,
+            }
+            for r in rows
+        ],
+        "goals": [{"verdict": v[:4], "goal": v[6:]} for v in verdicts if v[:4] in ("PASS", "FAIL")],
+    }
 
 
 def _page_labels(rows: list[Row]) -> list[tuple[str, None]]:
@@ -559,6 +721,14 @@ def table(rows: list[Row], runs: int) -> list[str]:
         lines.append(
             f"| {r.size:,} | {r.tasks:,} | {r.ours_ms:.1f} | {r.ours_queries} | "
             f"{r.stock_ms:.1f} | {r.stock_queries:,} | {r.stock_ms / r.ours_ms:.0f}x |"
+        )
+    lines += ["", "Inbox (first page), a workflow step, an idle scheduler pass:", ""]
+    lines.append("| actions | inbox ms / queries | step queries | scheduler pass ms / queries |")
+    lines.append("|---:|---:|---:|---:|")
+    for r in rows:
+        lines.append(
+            f"| {r.size:,} | {r.inbox_ms:.1f} / {r.inbox_queries} | {r.step_queries} | "
+            f"{r.scheduler_ms:.1f} / {r.scheduler_queries} |"
         )
     lines += ["", "Whole pages through Django's test client (ms / queries):", ""]
     lines.append("| page | " + " | ".join(f"{r.size:,} actions" for r in rows) + " |")
@@ -605,7 +775,9 @@ def main() -> int:
     parser.add_argument(
         "--sizes",
         default="1000,10000",
-        help="comma-separated numbers of actions (default 1000,10000)",
+        help="comma-separated numbers of actions, or the goals' names "
+        + ", ".join(f"{k}={v:,}" for k, v in SIZES.items())
+        + " (default 1000,10000; S,L for issue 13's goals)",
     )
     parser.add_argument("--runs", type=int, default=20, help="timed runs per figure")
     parser.add_argument("--agencies", type=int, default=150, help="agencies in the partnership")
@@ -621,7 +793,14 @@ def main() -> int:
         help="where to write the results ('-' for nowhere)",
     )
     args = parser.parse_args()
-    sizes = sorted(int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip())
+    try:
+        sizes = sorted(
+            SIZES[s.strip().upper()] if s.strip().upper() in SIZES else int(s.replace("_", ""))
+            for s in args.sizes.split(",")
+            if s.strip()
+        )
+    except ValueError:
+        parser.error(f"--sizes: numbers or {', '.join(SIZES)}")
     if args.granted > args.agencies:
         parser.error("--granted cannot exceed --agencies")
 
@@ -681,7 +860,13 @@ def main() -> int:
             write_results(
                 Path(args.output), command.strip(), env, report, verdicts, errors, world, args
             )
-            print(f"\nwritten to {args.output}")
+            from django.db import connection
+
+            json_path = Path(args.output).with_suffix(".json")
+            data = json.loads(json_path.read_text()) if json_path.exists() else {}
+            data[connection.vendor] = results_json(rows, verdicts, env, args)
+            json_path.write_text(json.dumps(data, indent=2) + "\n")
+            print(f"\nwritten to {args.output} and {json_path}")
     finally:
         cleanup()
     return 0

@@ -1,8 +1,12 @@
 """What every loop's flow shares.
 
 The record's FSM state is the truth; a flow routes people to move it. A flow built on
-:class:`RecordFlow` names the model it follows (``record_model``) and, for each human
-node, the record states that finish that node (``completed_by``). Services run
+:class:`RecordFlow` names the model it follows (``record_model``) and declares one map,
+``node_states``: for each node where the process waits (a human task, a timer), the
+record states in which it waits there. From that map come both the routing switch
+(:func:`state_switch`: to the node holding the record's state, else to ``end``) and
+``completed_by`` (a node's task is finished by a transition to any state outside its
+own, except ``cancel_states``). Services run
 transitions (``core.transitions.run_transition``), which send ``record_transitioned``;
 :func:`advance_flow` answers it by completing the matching open task as the person who
 acted, inside the same transaction, so the pages, the API and the flow can never
@@ -11,15 +15,19 @@ disagree. A transition into one of ``cancel_states`` cancels the process.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Mapping
 from typing import Any, ClassVar
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.dispatch import receiver
+from viewflow import this
 from viewflow.workflow import flow, lock
+from viewflow.workflow.base import Node
 from viewflow.workflow.models import Process, Task
 from viewflow.workflow.status import PROCESS, STATUS
 
+from agencies.selectors import visible_agencies
 from core.transitions import record_transitioned
 from workflows.models import TaskDue
 
@@ -35,7 +43,15 @@ class RecordFlow(flow.Flow):
     lock_impl = lock.select_for_update_lock
 
     record_model: ClassVar[type[models.Model]]
-    completed_by: ClassVar[dict[str, set[str]]] = {}
+    # The record's FSM field.
+    record_state_field: ClassVar[str] = "state"
+    # node name -> the record states in which the process waits at that node; disjoint.
+    # Build the routing switch from it with ``state_switch(node_states)``.
+    node_states: ClassVar[Mapping[str, Collection[str]]] = {}
+    # Derived from ``node_states`` (never declared): node name -> the states a
+    # transition into which finishes that node's task (every state of the record but
+    # the node's own and ``cancel_states``: those route elsewhere).
+    completed_by: ClassVar[dict[str, frozenset[str]]] = {}
     cancel_states: ClassVar[set[str]] = set()
     # node name -> callable(record) -> date the task is due by (for "overdue")
     due_dates: ClassVar[dict[str, Any]] = {}
@@ -46,12 +62,26 @@ class RecordFlow(flow.Flow):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if getattr(cls, "record_model", None) is not None:
+            cls.completed_by = _completed_by(cls)
             _registry[cls.record_model] = cls
+
+    # The record's field naming the agency it belongs to: who may see the record (and so
+    # its tasks) is whoever may see that agency's records.
+    record_agency_field: ClassVar[str] = "agency"
 
     @classmethod
     def record_queryset(cls) -> models.QuerySet[Any]:
         """How task lists load the record of each task (add select_related here)."""
         return cls.record_model._default_manager.all()
+
+    @classmethod
+    def visible_records(cls, user: Any) -> models.QuerySet[Any]:
+        """The records ``user`` may see (``view_agency_records`` on the record's agency),
+        lazily, for a subquery: a task is never shown to someone who may not see its
+        record, whoever held or finished it."""
+        return cls.record_model._default_manager.filter(
+            **{f"{cls.record_agency_field}__in": visible_agencies(user)}
+        )
 
     # -- used by the flows' node definitions ---------------------------------------
     def start_process(self, activation: Any, record: models.Model) -> Process:
@@ -65,6 +95,47 @@ class RecordFlow(flow.Flow):
             due_on = due(activation.process.artifact)
             if due_on is not None:
                 TaskDue.objects.update_or_create(task=activation.task, defaults={"due_on": due_on})
+
+
+def _completed_by(cls: type[RecordFlow]) -> dict[str, frozenset[str]]:
+    """``completed_by`` from ``node_states``, checked: every node named exists, no state
+    is in two nodes, and every state is one of the record's."""
+    if "completed_by" in cls.__dict__:
+        raise TypeError(f"{cls.__name__}: declare node_states; completed_by is derived from it")
+    field = cls.record_model._meta.get_field(cls.record_state_field)
+    every_state = {str(value) for value, _label in (getattr(field, "choices", None) or [])}
+    seen: dict[str, str] = {}
+    for node, states in cls.node_states.items():
+        if not isinstance(getattr(cls, node, None), Node):
+            raise TypeError(f"{cls.__name__}.node_states names {node!r}, which is not a node")
+        for state in states:
+            if state in seen:
+                raise TypeError(
+                    f"{cls.__name__}.node_states: {state!r} is in both {seen[state]!r} and {node!r}"
+                )
+            if state not in every_state:
+                raise TypeError(f"{cls.__name__}.node_states: {state!r} is not a record state")
+            seen[state] = node
+    return {
+        node: frozenset(every_state - set(states) - set(cls.cancel_states))
+        for node, states in cls.node_states.items()
+    }
+
+
+def _state_in(states: frozenset[str], field: str) -> Callable[[Any], bool]:
+    return lambda activation: getattr(activation.process.artifact, field) in states
+
+
+def state_switch(
+    node_states: Mapping[str, Collection[str]], *, state_field: str = "state", default: str = "end"
+) -> flow.Switch:
+    """The routing switch of a flow, built from its ``node_states``: to the node whose
+    states hold the record's state, else to ``default``. Assign it to a class attribute
+    in the flow's body (``route = state_switch(node_states)``), as viewflow wants."""
+    switch = flow.Switch()
+    for node, states in node_states.items():
+        switch = switch.Case(getattr(this, node), _state_in(frozenset(states), state_field))
+    return switch.Default(getattr(this, default))
 
 
 def flow_for(model: type[models.Model]) -> type[RecordFlow] | None:
@@ -124,17 +195,35 @@ def refresh_due_dates(record: models.Model, fields: set[str]) -> int:
         if name not in nodes:
             continue
         due_on = flow_class.due_dates[name](record)
-        if due_on is None:
-            TaskDue.objects.filter(task=task).delete()
-        else:
-            TaskDue.objects.update_or_create(task=task, defaults={"due_on": due_on})
+        # The row also lists the task (workflows.signals): a task that loses its due date
+        # keeps its row, sorted last, and stays in every list.
+        TaskDue.objects.update_or_create(task=task, defaults={"due_on": due_on})
         refreshed += 1
     return refreshed
 
 
+def lock_task(task: Task) -> Task:
+    """Wait for, then hold until the transaction ends, the locks on the task's process
+    row (the one viewflow's ``select_for_update_lock`` takes) and on the task's row, in
+    viewflow's order (process, then task); then re-read the task, so the caller decides
+    on the task as it is now. Call it inside ``transaction.atomic``.
+
+    viewflow's lock asks for the process row with ``NOWAIT`` and, when someone else holds
+    it, catches the database error inside a savepoint nested in our transaction: on
+    PostgreSQL that leaves the transaction aborted and the request a 500. Holding the row
+    already, viewflow's own ``NOWAIT`` then succeeds at once. (SQLite serialises writes
+    and ignores ``FOR UPDATE``.)"""
+    list(Process.objects.select_for_update().filter(pk=task.process_id).values_list("pk"))
+    list(Task.objects.select_for_update().filter(pk=task.pk).values_list("pk"))
+    task.refresh_from_db()
+    return task
+
+
 def complete_task(task: Task, by: Any) -> None:
     """Finish a human task as ``by``: the service has already checked that ``by`` may
-    take the step, so the task follows whoever acted."""
+    take the step, so the task follows whoever acted. Waits for anyone picking up,
+    releasing or passing on the task at that moment (``lock_task``)."""
+    lock_task(task)
     with task.activation() as activation:
         if task.status == STATUS.NEW:
             activation.assign(user=by)

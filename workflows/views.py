@@ -4,13 +4,13 @@ change who holds it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,25 +19,94 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from viewflow.workflow.models import Task
 
+from core.submissions import ALREADY_SUBMITTED, ALREADY_TAKEN, AlreadySubmitted, Submission
 from core.transitions import TransitionRefused
 from core.views import run_step
 from workflows import selectors, services
 
 PAGE_SIZE = 25
 
+# My work's tabs: each a list of TaskDue rows and the key it is ordered and paged by.
+TABS: dict[str, tuple[Callable[..., Any], tuple[str, str]]] = {
+    "inbox": (selectors.inbox_rows, selectors.SORT_KEY),
+    "queue": (selectors.queue_rows, selectors.SORT_KEY),
+    "overdue": (selectors.overdue_rows, selectors.OVERDUE_KEY),
+}
 
-def _page(request: HttpRequest, qs: Any, param: str) -> Any:
-    """One tab's page. Its previous/next links (``page.prev_query``, ``page.next_query``)
-    keep the other tabs' page numbers, so paging one tab never resets another."""
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get(param))
-    for attr, number in (
-        ("prev_query", page.previous_page_number() if page.has_previous() else None),
-        ("next_query", page.next_page_number() if page.has_next() else None),
-    ):
-        query = request.GET.copy()
-        query[param] = str(number)
-        setattr(page, attr, query.urlencode() if number else "")
+
+def _number(value: str | None) -> int:
+    try:
+        return max(1, int(value or 1))
+    except ValueError:
+        return 1
+
+
+def _link(request: HttpRequest, param: str, number: int, cursor: tuple[str, str] | None) -> str:
+    """The query string of page ``number`` of the list ``param``, keeping the other
+    lists' places: with a cursor (``param_after`` / ``param_before``), read by keyset;
+    without, page 1 (or a page named by number, read by offset)."""
+    query = request.GET.copy()
+    for suffix in ("_after", "_before"):
+        query.pop(param + suffix, None)
+    query[param] = str(number)
+    if cursor is not None:
+        query[param + cursor[0]] = cursor[1]
+    return query.urlencode()
+
+
+def _page(
+    request: HttpRequest,
+    rows: Any,
+    param: str,
+    key: tuple[str, str] = selectors.SORT_KEY,
+    *,
+    count: bool = True,
+) -> selectors.KeysetPage:
+    """One list's page, read by keyset (``?queue_after=<due date>.<task id>``: the rows
+    after the last one shown, whatever was added or taken meanwhile), with a bounded
+    count. Its links (``prev_query``, ``next_query``, ``first_query``, ``following_query``)
+    keep the other lists' places, so paging one tab never resets another."""
+    number = _number(request.GET.get(param))
+    page = selectors.keyset_page(
+        rows,
+        key=key,
+        after=request.GET.get(param + "_after"),
+        before=request.GET.get(param + "_before"),
+        number=number,
+        size=PAGE_SIZE,
+        count=count,
+    )
+    number = page.number
+    links: dict[str, str] = {"prev_query": "", "next_query": "", "first_query": ""}
+    if page.has_previous:
+        links["first_query"] = _link(request, param, 1, None)
+        if number <= 2 or page.first_key is None:
+            links["prev_query"] = links["first_query"]
+        else:
+            cursor = ("_before", selectors.format_cursor(page.first_key))
+            links["prev_query"] = _link(request, param, number - 1, cursor)
+    if page.has_next and page.last_key is not None:
+        cursor = ("_after", selectors.format_cursor(page.last_key))
+        links["next_query"] = _link(request, param, number + 1, cursor)
+    # the next page named by its number too (GOV.UK pagination lists page numbers)
+    links["following_query"] = _link(request, param, number + 1, None) if page.has_next else ""
+    for attr, value in links.items():
+        setattr(page, attr, value)
     return page
+
+
+def _asked_tab(request: HttpRequest) -> str | None:
+    """The tab asked for: ``?tab=``, else the tab a paging link names (the last one),
+    else none (My work then shows the first page of every tab)."""
+    tab = request.GET.get("tab")
+    if tab in TABS:
+        return tab
+    asked = [
+        name
+        for param in request.GET
+        if (name := param.removesuffix("_after").removesuffix("_before")) in TABS
+    ]
+    return asked[-1] if asked else None
 
 
 # How many actions without a lead My work lists (the rest follow as these are fixed).
@@ -46,15 +115,29 @@ LEADLESS_SHOWN = 10
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """My work. Each tab is one keyset page (an index walk of about a page of rows)
+    with a bounded count ("50+"). Asked for one tab (``?tab=queue``, or a tab's paging
+    link), it renders only that one and counts the others; otherwise the first page of
+    each, so the GOV.UK tabs (and the page without JavaScript) show all three."""
     user = request.user
     rights = services.TaskRights(user)
-    boxes = {
-        "inbox": _page(request, selectors.task_inbox(user=user), "inbox"),
-        "queue": _page(request, selectors.task_queue(user=user), "queue"),
-        "overdue": _page(request, selectors.task_overdue(user=user), "overdue"),
-    }
-    for page in boxes.values():
-        rights.mark(page.object_list)
+    asked = _asked_tab(request)
+    boxes: dict[str, Any] = {}
+    rows = {name: rows_for(user=user) for name, (rows_for, _key) in TABS.items()}
+    counts = dict(zip(rows, selectors.bounded_counts(list(rows.values())), strict=True))
+    for name, (_rows_for, key) in TABS.items():
+        if asked in (None, name):
+            boxes[name] = _page(request, rows[name], name, key, count=False)
+            boxes[name].count = counts[name]
+            rights.mark(boxes[name].object_list)
+        else:
+            query = request.GET.copy()
+            query["tab"] = name
+            boxes[name] = {
+                "count_label": selectors.count_label(counts[name]),
+                "not_shown": True,
+                "show_query": query.urlencode(),
+            }
     leadless = selectors.actions_without_a_lead(user=user)
     leadless_shown = list(leadless[: LEADLESS_SHOWN + 1])
     return render(
@@ -62,6 +145,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "workflows/home.html",
         {
             **boxes,
+            "asked": asked,
             "manages": rights.manages_any(),
             "today": timezone.localdate(),
             "leadless": leadless_shown[:LEADLESS_SHOWN],
@@ -76,12 +160,12 @@ def home(request: HttpRequest) -> HttpResponse:
 def team_tasks(request: HttpRequest) -> HttpResponse:
     """Every open task of the agencies whose tasks the user manages (assigned or not),
     with Reassign and Release. Its own page, not a tab of My work: for someone who
-    manages many agencies it is the costliest list, so My work does not pay for it."""
+    manages many agencies it is the longest list, so My work does not pay for it."""
     user = request.user
     rights = services.TaskRights(user)
     if not rights.manages_any():
         raise PermissionDenied("Team tasks are for managers and agency leads.")
-    page = _page(request, selectors.task_team(user=user), "team")
+    page = _page(request, selectors.team_rows(user=user), "team")
     rights.mark(page.object_list)
     return render(request, "workflows/team.html", {"team": page, "today": timezone.localdate()})
 
@@ -116,28 +200,50 @@ def _back(request: HttpRequest) -> HttpResponse:
     return redirect("home")
 
 
+def _once(request: HttpRequest, done: str, step: Callable[[], bool]) -> HttpResponse:
+    """Take ``step`` (True when it was taken) once per one-time token, then go back: a
+    second post of the same button (a double click) is told ``done`` instead."""
+    submission = Submission(request)
+    back = _back(request)
+    if (repeated := submission.repeated()) is not None:
+        return repeated
+    try:
+        with submission.claim() as outcome:
+            if step():
+                outcome.done(back["Location"], done)
+    except AlreadySubmitted:
+        return submission.already(back["Location"])
+    return back
+
+
 @login_required
 @require_POST
 def task_claim(request: HttpRequest, pk: int) -> HttpResponse:
     task = _task_for(request, pk)
-    run_step(
+    return _once(
         request,
-        lambda: services.task_claim(task=task, by=request.user),
-        success=f"You have picked up “{task.title}”.",
+        f"{ALREADY_TAKEN}: you picked up “{task.title}”",
+        lambda: run_step(
+            request,
+            lambda: services.task_claim(task=task, by=request.user),
+            success=f"You have picked up “{task.title}”.",
+        ),
     )
-    return _back(request)
 
 
 @login_required
 @require_POST
 def task_release(request: HttpRequest, pk: int) -> HttpResponse:
     task = _task_for(request, pk)
-    run_step(
+    return _once(
         request,
-        lambda: services.task_release(task=task, by=request.user),
-        success=f"“{task.title}” is back in the queue.",
+        f"{ALREADY_TAKEN}: you released “{task.title}” back to the queue",
+        lambda: run_step(
+            request,
+            lambda: services.task_release(task=task, by=request.user),
+            success=f"“{task.title}” is back in the queue.",
+        ),
     )
-    return _back(request)
 
 
 class ReassignForm(forms.Form):
@@ -161,6 +267,9 @@ def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     task = _task_for(request, pk)
     if not services.can_manage(request.user, task):
         raise PermissionDenied(services.REASSIGN_NOT_MANAGER)
+    submission = Submission(request)
+    if request.method == "POST" and (repeated := submission.repeated()) is not None:
+        return repeated
     people = services.eligible_assignees(task)
     # Not ``request.POST or None``: a POST with no choice is an empty (falsy) QueryDict,
     # which would leave the form unbound and show no error.
@@ -169,15 +278,24 @@ def task_reassign(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             to = form.people[form.cleaned_data["assignee"]]
+            back = _back(request)
             try:
-                services.task_reassign(task=task, to=to, by=request.user)
+                with submission.claim() as outcome:
+                    services.task_reassign(task=task, to=to, by=request.user)
+                    outcome.done(
+                        back["Location"],
+                        f"{ALREADY_SUBMITTED}: “{task.title}” was reassigned to "
+                        f"{to.get_full_name() or to.username}",
+                    )
+            except AlreadySubmitted:
+                return submission.already(back["Location"])
             except TransitionRefused as exc:
                 form.add_error(None, exc.message)
             else:
                 messages.success(
                     request, f"“{task.title}” is now with {to.get_full_name() or to.username}."
                 )
-                return _back(request)
+                return back
         status = 400 if form.errors else 200
     nxt = _next(request.POST.get("next", "") or request.GET.get("next", ""))
     return render(
