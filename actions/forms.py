@@ -3,54 +3,42 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Layout, Size
-from dateutil.relativedelta import relativedelta
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.utils import timezone
 
-from actions.models import Action, ActionState, ImpactMethod, Rag, Verdict
-from actions.selectors import SEARCH_MAX_LENGTH
+from actions.models import Action, ImpactMethod, Verdict
+
+# The target-date rule is the action service's (today or later, inside the window every
+# date keeps); the forms show its messages.
+from actions.services import (
+    TARGET_DATE_MAX_YEARS,
+    TARGET_DATE_PAST,
+    TARGET_DATE_TOO_FAR,
+    target_date_problem,
+)
 from actions.validators import MAX_EVIDENCE_BYTES
 from agencies.models import Agency
 from agencies.selectors import members_with
+from core import dates
 
-# A target date set on a page or through the API (creating an action or moving its date)
-# is today or later, and no further ahead than a plan looks. The importer and the demo
-# record past dates from existing plans, so this is checked here, not in the services.
-TARGET_DATE_MAX_YEARS = 10
-TARGET_DATE_PAST = "Target date must be today or in the future"
-TARGET_DATE_TOO_FAR = f"Target date must be within {TARGET_DATE_MAX_YEARS} years from today"
+__all__ = ["TARGET_DATE_MAX_YEARS", "TARGET_DATE_PAST", "TARGET_DATE_TOO_FAR"]
 
 
 def latest_target_date(today: date | None = None) -> date:
-    return (today or timezone.localdate()) + relativedelta(years=TARGET_DATE_MAX_YEARS)
+    return dates.latest(today)
 
 
-def target_date_problem(value: date, today: date | None = None) -> str | None:
-    """Why ``value`` cannot be set as a new target date, or None."""
-    today = today or timezone.localdate()
-    if value < today:
-        return TARGET_DATE_PAST
-    if value > latest_target_date(today):
-        return TARGET_DATE_TOO_FAR
-    return None
-
-
-class RealDateField(DateInputField):
-    """The GOV.UK date input, with the Design System's message for a date that does not
-    exist (31 2 2027) instead of Python's ("day is out of range for month")."""
-
-    def compress(self, data_list: Any) -> Any:
-        try:
-            return super().compress(data_list)
-        except forms.ValidationError:
-            raise forms.ValidationError(
-                f"{self.label or 'The date'} must be a real date", code="invalid"
-            ) from None
+def target_date_field() -> dates.DateInputField:
+    """The GOV.UK date input for a target date: the window's messages are the target
+    date's own (a date before 2000 is also before today)."""
+    return dates.DateInputField(
+        label="Target date",
+        help_text="For example, 31 3 2027",
+        error_messages={"before_window": TARGET_DATE_PAST, "after_window": TARGET_DATE_TOO_FAR},
+    )
 
 
 class GdsForm(forms.Form):
@@ -166,9 +154,7 @@ class ActionForm(GdsForm):
     description = forms.CharField(
         label="Action", widget=forms.Textarea, error_messages={"required": "Describe the action"}
     )
-    target_date = RealDateField(
-        label="Target date", help_text="For example, 31 3 2027", require_all_fields=False
-    )
+    target_date = target_date_field()
     layout = (
         Field.select("agency"),
         Field.select("lead"),
@@ -216,9 +202,7 @@ class ActionDetailsForm(GdsForm):
         empty_label=None,
         error_messages={"required": "Choose the named lead"},
     )
-    target_date = RealDateField(
-        label="Target date", help_text="For example, 31 3 2027", require_all_fields=False
-    )
+    target_date = target_date_field()
     reason = forms.CharField(
         label="Why are you making this change?",
         widget=forms.Textarea,
@@ -271,49 +255,3 @@ class ActionDetailsForm(GdsForm):
             if problem:
                 raise forms.ValidationError(problem)
         return value
-
-
-class ActionFilterForm(forms.Form):
-    """The list's filters. A filter that is not valid is reported on its field; the others
-    still apply (the view reads ``cleaned_data``, which holds the valid ones)."""
-
-    q = forms.CharField(
-        label="Search",
-        required=False,
-        max_length=SEARCH_MAX_LENGTH,
-        help_text="Words in the action's reference or description",
-        error_messages={
-            "max_length": f"Search must be {SEARCH_MAX_LENGTH} characters or fewer",
-        },
-    )
-    agency = forms.ModelChoiceField(
-        queryset=Agency.objects.none(),
-        required=False,
-        empty_label="All agencies",
-        error_messages={"invalid_choice": "Choose an agency from the list"},
-    )
-    review = forms.TypedChoiceField(
-        required=False,
-        coerce=int,
-        empty_value=None,
-        error_messages={"invalid_choice": "Choose a review from the list"},
-    )
-    state = forms.ChoiceField(
-        required=False,
-        choices=[("", "All states"), *ActionState.choices],
-        error_messages={"invalid_choice": "Choose a state from the list"},
-    )
-    rag = forms.ChoiceField(
-        label="RAG",
-        required=False,
-        choices=[("", "Any"), *Rag.choices],
-        error_messages={"invalid_choice": "Choose a RAG status from the list"},
-    )
-
-    def __init__(self, *args: Any, agencies: Any, reviews: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        agency, review = self.fields["agency"], self.fields["review"]
-        assert isinstance(agency, forms.ModelChoiceField)
-        assert isinstance(review, forms.ChoiceField)
-        agency.queryset = agencies
-        review.choices = [("", "All reviews"), *[(r.pk, str(r)) for r in reviews]]

@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
@@ -15,6 +13,7 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransition
 from django_fsm_log.models import StateLog
 
+from actions import sources
 from actions.models import (
     CHANGE_LABELS,
     WORK_STATES,
@@ -27,12 +26,13 @@ from actions.models import (
     ProgressUpdate,
     Verdict,
 )
-from actions.permissions import editable_fields
+from actions.permissions import editable_fields, may_run_learning_check, may_update
 from actions.signals import action_created, action_details_changed
 from actions.validators import validate_evidence_file
 from agencies.models import Agency, Membership, Partnership
-from agencies.selectors import holders, members_holding, user_can
-from core.outbox import notify
+from agencies.selectors import holders, members_holding, user_can, users_holding
+from core import dates
+from core.outbox import Message, notify_many
 from core.transitions import (
     CONCURRENT_CHANGE,
     TransitionForbidden,
@@ -86,7 +86,8 @@ def learning_check_months() -> int:
 
 
 def next_check_date(from_day: date) -> date:
-    return from_day + relativedelta(months=learning_check_months())
+    # Past the calendar's end (an absurd setting) the check is as good as never due.
+    return dates.add_months(from_day, learning_check_months()) or date.max
 
 
 # -- notifications ----------------------------------------------------------------------
@@ -106,27 +107,54 @@ def readers(actions: list[Action], *recipients: Any) -> dict[int, set[int]]:
     return holders(READ_PERMISSION, {a.agency_id for a in actions}, people)
 
 
+def _message(
+    *,
+    action: Action,
+    recipients: list[Any],
+    subject: str,
+    template: str,
+    dedupe_key: str,
+    allowed: dict[int, set[int]],
+    **context: Any,
+) -> Message:
+    """A notification about an action, for those of ``recipients`` who may still see
+    the action's agency's records (``allowed``, from ``readers``). Its body is
+    ``templates/emails/<template>.txt``, rendered with the action and ``context``."""
+    may_see = allowed.get(action.agency_id, set())
+    return Message(
+        recipients=[r for r in recipients if r is not None and r.pk in may_see],
+        subject=subject,
+        template=template,
+        context={"action": action, **context},
+        dedupe_key=dedupe_key,
+    )
+
+
 def _notify(
     *,
     action: Action,
     recipients: list[Any],
     subject: str,
-    body: str,
+    template: str,
     dedupe_key: str,
-    allowed: dict[int, set[int]] | None = None,
+    **context: Any,
 ) -> int:
-    """Every notification about an action goes through here: only the recipients who
-    may still see the action's agency's records are told (``allowed``, from
-    ``readers``; read now for this one action when not given)."""
+    """Every notification about one action goes through here (a sweep about many
+    builds ``_message``s and queues them at once): only the recipients who may still
+    see the action's agency's records are told."""
     recipients = [r for r in recipients if r is not None]
-    if allowed is None:
-        allowed = readers([action], recipients)
-    may_see = allowed.get(action.agency_id, set())
-    return notify(
-        recipients=[r for r in recipients if r.pk in may_see],
-        subject=subject,
-        body=body,
-        dedupe_key=dedupe_key,
+    return notify_many(
+        [
+            _message(
+                action=action,
+                recipients=recipients,
+                subject=subject,
+                template=template,
+                dedupe_key=dedupe_key,
+                allowed=readers([action], recipients),
+                **context,
+            )
+        ]
     )
 
 
@@ -137,6 +165,38 @@ def _last_step_id(action: Action) -> int:
 
 
 # -- creating ----------------------------------------------------------------------
+TARGET_DATE_NAME = "Target date"
+SOURCE_NOT_REGISTERED = "Actions cannot be created on this kind of record."
+
+# A target date is inside the window every date keeps (core.dates: from 2000, no more
+# than 10 years ahead) and, when it is set now (a page, the API, a change of date), today
+# or later. Only a caller recording a plan as it stood (an import of an existing plan,
+# the demo, a test of an overdue action) passes ``allow_past=True``.
+TARGET_DATE_MAX_YEARS = dates.YEARS_AHEAD
+TARGET_DATE_PAST = "Target date must be today or in the future"
+TARGET_DATE_TOO_FAR = f"Target date must be within {TARGET_DATE_MAX_YEARS} years from today"
+
+
+def target_date_problem(
+    value: date, today: date | None = None, *, allow_past: bool = False
+) -> str | None:
+    """Why ``value`` cannot be set as a target date, as a sentence; or None."""
+    today = today or timezone.localdate()
+    if allow_past:
+        return dates.window_problem(value, TARGET_DATE_NAME, on=today)
+    if value < today:
+        return TARGET_DATE_PAST
+    if not dates.in_window(value, on=today):
+        return TARGET_DATE_TOO_FAR
+    return None
+
+
+def _check_target_date(value: date, *, allow_past: bool = False) -> None:
+    problem = target_date_problem(value, allow_past=allow_past)
+    if problem:
+        raise ValidationError({"target_date": problem})
+
+
 def _check_lead(agency: Agency, lead: Any) -> None:
     # The lead must be able to do the work: a member of the agency whose role may update
     # actions (an agency lead), or nobody could ever start it.
@@ -158,10 +218,18 @@ def action_create(
     target_date: date,
     by: Any | None,
     reference: str = "",
+    allow_past: bool = False,
 ) -> Action:
     if by is not None and not by.has_perm("actions.manage_plan"):
         raise TransitionForbidden(NOT_PERMITTED_CREATE)
+    if source is not None:
+        # Only a registered source's records, and only by whoever it lets create actions.
+        if sources.source_for(source) is None:
+            raise ValidationError({"source": SOURCE_NOT_REGISTERED})
+        if by is not None and not sources.may_create_actions(by, source):
+            raise TransitionForbidden(NOT_PERMITTED_CREATE)
     _check_lead(agency, lead)
+    _check_target_date(target_date, allow_past=allow_past)
     action = Action(
         source=source,
         agency=agency,
@@ -197,6 +265,7 @@ def action_update_details(
     description: str | None = None,
     lead: Any | None = None,
     target_date: date | None = None,
+    allow_past: bool = False,
 ) -> ActionChange:
     """Change an open action's description, named lead or target date (``None``: leave
     it), with a reason. The partnership manager may change all three, an agency lead of
@@ -232,6 +301,10 @@ def action_update_details(
             errors.update(exc.message_dict)
         new["lead"] = lead
     if target_date is not None and target_date != current.target_date:
+        try:
+            _check_target_date(target_date, allow_past=allow_past)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
         new["target_date"] = target_date
     if set(new) - allowed:
         raise TransitionForbidden(NOT_PERMITTED_EDIT_DESCRIPTION)
@@ -270,27 +343,25 @@ def action_update_details(
     )
     action_details_changed.send(sender=Action, action=current, fields=set(new), by=by)
     if "lead" in new:
-        lines = "\n".join(change.lines())
         _notify(
             action=current,
             recipients=[r for r in [current.lead] if r.pk != getattr(by, "pk", None)],
             subject=f"You are now the named lead for {current}",
-            body=(
-                f"{_person(by)} made you the named lead for {current} ({current.agency}), "
-                f"due on {current.target_date:%-d %B %Y}.\n\n{current.description[:500]}"
-                f"\n\n{lines}\n\nReason: {change.reason}"
-            ),
+            template="action_lead_now",
             dedupe_key=f"action-lead-{change.pk}",
+            by_name=_person(by),
+            changes="\n".join(change.lines()),
+            reason=change.reason,
         )
         _notify(
             action=current,
             recipients=[r for r in [old_lead] if r.pk != getattr(by, "pk", None)],
             subject=f"You are no longer the named lead for {current}",
-            body=(
-                f"{_person(by)} made {_person(current.lead)} the named lead for {current} "
-                f"({current.agency}) in your place.\n\nReason: {change.reason}"
-            ),
+            template="action_lead_no_longer",
             dedupe_key=f"action-lead-{change.pk}-previous",
+            by_name=_person(by),
+            lead_name=_person(current.lead),
+            reason=change.reason,
         )
     action.refresh_from_db()
     return change
@@ -298,7 +369,7 @@ def action_update_details(
 
 # -- the lead's work ---------------------------------------------------------------
 def _require_update(action: Action, by: Any) -> None:
-    if not user_can(by, "update_action", action.agency_id):
+    if not may_update(action, by):
         raise TransitionForbidden(NOT_PERMITTED_UPDATE)
 
 
@@ -373,13 +444,9 @@ def action_accept_evidence(*, action: Action, by: Any, note: str = "") -> Action
         action=action,
         recipients=_agency_leads({action.agency_id}).get(action.agency_id, []),
         subject=f"Evidence accepted, awaiting sign-off: {action}",
-        body=(
-            f"The Learning and Improvement group accepted the evidence on {action} for "
-            f"{action.agency}. It now waits for an agency lead to sign it off."
-            f"\n\n{action.description[:500]}"
-            + (f"\n\nNote: {note.strip()}" if note.strip() else "")
-        ),
+        template="action_evidence_accepted",
         dedupe_key=f"action-accepted-{_last_step_id(action)}",
+        note=note.strip(),
     )
     return action
 
@@ -400,12 +467,9 @@ def action_return_evidence(*, action: Action, by: Any, reason: str) -> Action:
         action=action,
         recipients=[action.lead],
         subject=f"Evidence returned: {action}",
-        body=(
-            f"The Learning and Improvement group returned the evidence on {action} for "
-            f"{action.agency}. Add what is missing and submit it again.\n\n"
-            f"Reason: {reason.strip()}\n\n{action.description[:500]}"
-        ),
+        template="action_evidence_returned",
         dedupe_key=f"action-returned-{_last_step_id(action)}",
+        reason=reason.strip(),
     )
     return action
 
@@ -446,10 +510,7 @@ def action_learning_check_fall_due(*, action: Action) -> LearningCheck:
             *_li_group(),
         ],
         subject=f"Learning check due: {action}",
-        body=(
-            f"The six-month learning check on {action} ({action.description[:200]}) is "
-            f"due. Record how impact was tested and whether the learning is embedded."
-        ),
+        template="learning_check_due",
         dedupe_key=f"learning-check-{check.pk}",
     )
     return check
@@ -459,7 +520,7 @@ def action_learning_check_fall_due(*, action: Action) -> LearningCheck:
 def action_record_learning_check(
     *, action: Action, by: Any, method: str, evidence: str, verdict: str
 ) -> LearningCheck:
-    if not by.has_perm("actions.run_learning_check"):
+    if not may_run_learning_check(action, by):
         raise TransitionForbidden(NOT_PERMITTED_CHECK)
     if action.state != S.LEARNING_CHECK_DUE:
         raise TransitionRefused(NO_CHECK_DUE)
@@ -519,8 +580,10 @@ def action_record_learning_check(
         action=action,
         recipients=[action.lead],
         subject=f"Learning check on {action}: {Verdict(verdict).label}",
-        body=f"The learning check on {action} found: {Verdict(verdict).label}.\n\n{comment}",
+        template="learning_check_result",
         dedupe_key=f"learning-check-result-{check.pk}",
+        verdict=Verdict(verdict).label,
+        comment=comment,
     )
     return check
 
@@ -541,16 +604,21 @@ def action_cancel(*, action: Action, by: Any, reason: str) -> Action:
 
 
 # -- reminders (a scheduler sweep) ------------------------------------------------------
+# Who is told is read from the grants, through agencies.selectors only.
+LEARNING_CHECK_PERMISSION = "actions.run_learning_check"
+# Long-overdue actions go to whoever manages the plan (the partnership manager): they
+# may move the target date or change the lead.
+ESCALATION_PERMISSION = "actions.manage_plan"
+
+
 def _li_group() -> list[Any]:
-    return list(
-        get_user_model()
-        .objects.filter(
-            groups__permissions__codename="run_learning_check",
-            groups__permissions__content_type__app_label="actions",
-            is_active=True,
-        )
-        .distinct()
-    )
+    """Whoever may run learning checks (``actions.run_learning_check``), their own grant
+    or a group's: the Learning and Improvement group."""
+    return list(users_holding(LEARNING_CHECK_PERMISSION))
+
+
+def _escalation_recipients() -> list[Any]:
+    return list(users_holding(ESCALATION_PERMISSION))
 
 
 def _reminder_recipients(agency_ids: set[int]) -> dict[int, list[Any]]:
@@ -568,10 +636,16 @@ def action_send_reminders(today: date) -> int:
     """Overdue actions remind their lead and the agency's designated leads once a week;
     actions whose evidence was accepted but which are still not signed off after their
     target date remind the agency's agency leads once a week; an action in either
-    list overdue by more than N working days is flagged to the partnership manager
-    once; learning checks still due remind the lead, the designated leads and the L&I
-    group once a week. Only people who may still see the action's agency's records are
-    told (``_notify``). Idempotent: every notification has a dedupe key."""
+    list overdue by more than N working days is flagged once (per target date) to
+    whoever manages the plan (``actions.manage_plan``: the partnership manager);
+    learning checks still due remind the lead, the designated leads and whoever runs
+    learning checks once a week. Only people who may still see the action's agency's
+    records are told. Idempotent: every notification has a dedupe key.
+
+    A fixed number of queries whatever the number of actions: the actions (3), the
+    recipients per agency and partnership-wide (at most 4), who may read each agency's
+    records (at most 3), the dedupe keys already queued (1), then, only when there is
+    something new, one insert and one update of the escalated actions."""
     partnership = Partnership.current()
     overdue = list(
         Action.objects.filter(state__in=WORK_STATES, target_date__lt=today).select_related(
@@ -595,82 +669,75 @@ def action_send_reminders(today: date) -> int:
     )
     if not overdue and not unsigned and not checks_due:
         return 0
+    escalate = [
+        (action, late_by)
+        for action in [*overdue, *unsigned]
+        if action.escalated_at is None
+        and (late_by := working_days_between(action.target_date, today))
+        > partnership.overdue_escalation_working_days
+    ]
     leads = _reminder_recipients({a.agency_id for a in [*overdue, *checks_due]})
     signers = _agency_leads({a.agency_id for a in unsigned}) if unsigned else {}
     li_group = _li_group() if checks_due else []
-    managers = list(
-        get_user_model()
-        .objects.filter(
-            groups__permissions__codename="cancel_action",
-            groups__permissions__content_type__app_label="actions",
-            is_active=True,
-        )
-        .distinct()
-    )
+    managers = _escalation_recipients() if escalate else []
     everyone = [a.lead for a in [*overdue, *unsigned, *checks_due]]
     for people in [*leads.values(), *signers.values(), li_group, managers]:
         everyone.extend(people)
     allowed = readers([*overdue, *unsigned, *checks_due], everyone)
     week = today.isocalendar()
-    queued = 0
-    with transaction.atomic():
-        for action in [*overdue, *unsigned]:
-            if action.state == S.ACCEPTED:
-                queued += _notify(
-                    action=action,
-                    recipients=signers.get(action.agency_id, []),
-                    subject=f"Awaiting sign-off: {action}",
-                    body=(
-                        f"The evidence on {action} for {action.agency} was accepted, but the "
-                        f"action is not signed off and was due on "
-                        f"{action.target_date:%d %B %Y}. An agency lead can sign it off."
-                        f"\n\n{action.description[:500]}"
-                    ),
-                    dedupe_key=f"action-unsigned-{action.pk}-{week.year}-W{week.week}",
-                    allowed=allowed,
-                )
-            else:
-                queued += _notify(
-                    action=action,
-                    recipients=[action.lead, *leads.get(action.agency_id, [])],
-                    subject=f"Overdue action: {action}",
-                    body=(
-                        f"{action} for {action.agency} was due on "
-                        f"{action.target_date:%d %B %Y}.\n\n{action.description[:500]}"
-                    ),
-                    dedupe_key=f"action-overdue-{action.pk}-{week.year}-W{week.week}",
-                    allowed=allowed,
-                )
-            late_by = working_days_between(action.target_date, today)
-            if (
-                late_by > partnership.overdue_escalation_working_days
-                and action.escalated_at is None
-            ):
-                queued += _notify(
-                    action=action,
-                    allowed=allowed,
-                    recipients=managers,
-                    subject=f"Action overdue by {late_by} working days: {action}",
-                    body=(
-                        f"{action} for {action.agency} "
-                        f"(lead: {action.lead.get_full_name() or action.lead}) "
-                        f"was due on {action.target_date:%d %B %Y}."
-                    ),
-                    # per target date: a new date clears the flag (action_update_details),
-                    # and missing that one is flagged again
-                    dedupe_key=f"action-escalated-{action.pk}-{action.target_date:%Y%m%d}",
-                )
-                Action.objects.filter(pk=action.pk).update(escalated_at=timezone.now())
-        for action in checks_due:
-            queued += _notify(
+    messages: list[Message] = []
+    for action in unsigned:
+        messages.append(
+            _message(
+                action=action,
+                allowed=allowed,
+                recipients=signers.get(action.agency_id, []),
+                subject=f"Awaiting sign-off: {action}",
+                template="action_unsigned",
+                dedupe_key=f"action-unsigned-{action.pk}-{week.year}-W{week.week}",
+            )
+        )
+    for action in overdue:
+        messages.append(
+            _message(
+                action=action,
+                allowed=allowed,
+                recipients=[action.lead, *leads.get(action.agency_id, [])],
+                subject=f"Overdue action: {action}",
+                template="action_overdue",
+                dedupe_key=f"action-overdue-{action.pk}-{week.year}-W{week.week}",
+            )
+        )
+    for action, late_by in escalate:
+        messages.append(
+            _message(
+                action=action,
+                allowed=allowed,
+                recipients=managers,
+                subject=f"Action overdue by {late_by} working days: {action}",
+                template="action_escalated",
+                # per target date: a new date clears the flag (action_update_details),
+                # and missing that one is flagged again
+                dedupe_key=f"action-escalated-{action.pk}-{action.target_date:%Y%m%d}",
+                late_by=late_by,
+                lead_name=_person(action.lead),
+            )
+        )
+    for action in checks_due:
+        messages.append(
+            _message(
                 action=action,
                 allowed=allowed,
                 recipients=[action.lead, *leads.get(action.agency_id, []), *li_group],
                 subject=f"Learning check still due: {action}",
-                body=(
-                    f"The learning check on {action} for {action.agency} is due. Record how "
-                    f"impact was tested and whether the learning is embedded."
-                ),
+                template="learning_check_still_due",
                 dedupe_key=f"learning-check-due-{action.pk}-{week.year}-W{week.week}",
+            )
+        )
+    with transaction.atomic():
+        queued = notify_many(messages)
+        if escalate:
+            Action.objects.filter(pk__in=[action.pk for action, _ in escalate]).update(
+                escalated_at=timezone.now()
             )
     return queued

@@ -52,7 +52,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -76,6 +75,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Content-Security-Policy (with request.csp_nonce), Permissions-Policy, and no-store
+    # for signed-in responses; after WhiteNoise, so static files stay cacheable.
+    "core.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -101,6 +103,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.partnership",
                 "core.context_processors.error_message",
+                # manages_tasks: the navigation links to Team tasks (lazy, one read)
+                "workflows.context_processors.task_navigation",
             ],
         },
     }
@@ -142,6 +146,13 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Forgotten password (core/views.py): the e-mailed link works once and for this many
+# seconds (default one hour); an account is sent at most PASSWORD_RESET_PER_HOUR links
+# an hour (the page answers the same whether or not one was sent).
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(60 * 60)))
+PASSWORD_RESET_PER_HOUR = int(os.environ.get("PASSWORD_RESET_PER_HOUR", "3"))
+# A failed CSRF check (a form left open too long) gets the service's own 403 page.
+CSRF_FAILURE_VIEW = "core.views.csrf_failure"
 
 # Guardian: no anonymous user row; permissions on the Agency use the direct-FK tables.
 ANONYMOUS_USER_NAME = None
@@ -156,10 +167,16 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 
-# Login lockout: five failures lock the username from that address for an hour.
+# Login lockout (agencies/lockout.py): five failures lock the username from that
+# address for an hour; thirty from one address, over any usernames, lock the address.
+# The address is REMOTE_ADDR, or X-Forwarded-For read past TRUSTED_PROXY_COUNT proxies.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "agencies.lockout.client_ip_address"
+AXES_HANDLER = "agencies.lockout.LockoutHandler"
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_ADDRESS_FAILURE_LIMIT = int(os.environ.get("AXES_ADDRESS_FAILURE_LIMIT", "30"))
 AXES_COOLOFF_TIME = timedelta(hours=1)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 
@@ -189,7 +206,7 @@ USE_TZ = True
 # GOV.UK Frontend's compiled CSS asks for /assets/fonts/... and /assets/images/..., so
 # static files are served from /assets/ and the two asset folders sit at its root.
 STATIC_URL = "/assets/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 NODE_MODULES = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
     BASE_DIR / "static",
@@ -198,6 +215,16 @@ STATICFILES_DIRS = [
     ("govuk", NODE_MODULES / "govuk-frontend" / "dist" / "govuk"),
     ("moj", NODE_MODULES / "@ministryofjustice" / "frontend" / "moj"),
 ]
+# Apps' static folders are collected except those named here: django-viewflow ships its
+# own Material frontend (49 MB), which we do not use, and a stylesheet in it names fonts
+# the package leaves out, so collecting it fails the manifest storage (MissingFileError)
+# and with no manifest every page is a 500. `check --deploy` verifies the collected set
+# (core.checks).
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "core.staticfiles.AppDirectoriesFinder",
+]
+STATICFILES_SKIP_APPS = ["viewflow"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -230,10 +257,12 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "safeguarding-partners
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]
 CRISPY_TEMPLATE_PACK = "gds"
 
+# API tokens (agencies/tokens.py): they last this many seconds from issue, never extended.
+API_TOKEN_TTL = int(os.environ.get("API_TOKEN_TTL", str(8 * 60 * 60)))
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "agencies.tokens.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -251,10 +280,24 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # The docs page's script is served from our static files, never a CDN.
     "REDOC_DIST": "SIDECAR",
+    # 400 / 403 / 404 (and each step's 409) on every operation that answers them, with
+    # their bodies: core.openapi.document_error_responses
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.openapi.document_error_responses",
+    ],
 }
 
 # The partnership using this install: its name brands the header.
 PARTNERSHIP_NAME = os.environ.get("PARTNERSHIP_NAME", "Barnet Safeguarding Children Partnership")
+# Who to contact (the help, privacy and accessibility pages): the partnership's business
+# unit, and its data protection officer (default: the business unit's address).
+PARTNERSHIP_CONTACT_EMAIL = os.environ.get(
+    "PARTNERSHIP_CONTACT_EMAIL", "safeguarding-partnership@example.org"
+)
+DATA_PROTECTION_OFFICER_EMAIL = (
+    os.environ.get("DATA_PROTECTION_OFFICER_EMAIL") or PARTNERSHIP_CONTACT_EMAIL
+)
 
 # Outbox: how many times a notification is tried before it is left as failed.
 OUTBOX_MAX_ATTEMPTS = int(os.environ.get("OUTBOX_MAX_ATTEMPTS", "5"))

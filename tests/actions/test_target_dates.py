@@ -194,3 +194,33 @@ def test_the_importer_keeps_past_dates_but_refuses_typos(alice, agency_a, manage
         value="31 December 1999"
     )
     assert [row.target_date for row in result.rows][:2] == [date(2024, 3, 31), date(2000, 1, 1)]
+
+
+# -- the rule lives in the service ---------------------------------------------------------
+@pytest.mark.django_db
+def test_the_service_refuses_a_past_date_unless_told_the_plan_is_recorded_as_it_stood(
+    alice, agency_a, manager
+):
+    from django.core.exceptions import ValidationError
+
+    from actions import services
+
+    fields = dict(source=None, agency=agency_a, lead=alice, by=manager, description="Audit")
+    with pytest.raises(ValidationError) as refused:
+        services.action_create(**fields, target_date=in_days(-1))
+    assert refused.value.message_dict == {"target_date": [TARGET_DATE_PAST]}
+    with pytest.raises(ValidationError) as refused:
+        services.action_create(**fields, target_date=too_far())
+    assert refused.value.message_dict == {"target_date": [TARGET_DATE_TOO_FAR]}
+    assert not Action.objects.exists()
+    # an import or the demo records an existing plan's missed date, inside the window
+    kept = services.action_create(**fields, target_date=in_days(-1), allow_past=True)
+    assert kept.target_date == in_days(-1)
+    with pytest.raises(ValidationError):
+        services.action_create(**fields, target_date=date(1999, 12, 31), allow_past=True)
+    action = make_action(agency=agency_a, lead=alice, by=manager, target_in_days=30)
+    with pytest.raises(ValidationError) as refused:
+        services.action_update_details(
+            action=action, by=manager, reason="Slipped", target_date=in_days(-2)
+        )
+    assert refused.value.message_dict == {"target_date": [TARGET_DATE_PAST]}

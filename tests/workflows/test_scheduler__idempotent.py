@@ -17,21 +17,13 @@ from django.utils import timezone
 from actions import services as action_services
 from actions.models import Action, ActionState, LearningCheck
 from core.models import Notification
+from tests.factories import ActionFactory
 from tests.factories.actions import make_action
 from workflows import scheduler
 from workflows.base import open_tasks
 from workflows.scheduler import run_pass
 
 S = ActionState
-
-
-def sign_off(action, lead, li) -> None:
-    action_services.action_start_work(action=action, by=lead)
-    action_services.action_add_evidence(action=action, by=lead, description="Register")
-    action_services.action_submit_evidence(action=action, by=lead)
-    action_services.action_accept_evidence(action=action, by=li)
-    action_services.action_sign_off(action=action, by=lead)
-    assert action.state == S.SIGNED_OFF
 
 
 def after(day) -> datetime:
@@ -50,8 +42,7 @@ def assert_no_mail_twice(mailoutbox) -> None:
 
 # -- timers -------------------------------------------------------------------------------
 def test_a_second_pass_fires_no_timer(alice, li, agency_a, manager, mailoutbox):
-    action = make_action(agency=agency_a, lead=alice, by=manager)
-    sign_off(action, alice, li)
+    action = ActionFactory(agency=agency_a, lead=alice, by=manager, state=S.SIGNED_OFF, li=li)
 
     assert run_pass().timers_fired == 0  # not due yet
     with time_machine.travel(after(action.learning_check_due_on), tick=False):
@@ -73,8 +64,7 @@ def test_a_second_pass_fires_no_timer(alice, li, agency_a, manager, mailoutbox):
 
 
 def test_the_timer_does_not_fire_the_day_before(alice, li, agency_a, manager):
-    action = make_action(agency=agency_a, lead=alice, by=manager)
-    sign_off(action, alice, li)
+    action = ActionFactory(agency=agency_a, lead=alice, by=manager, state=S.SIGNED_OFF, li=li)
     with time_machine.travel(after(action.learning_check_due_on - timedelta(days=1)), tick=False):
         assert run_pass().timers_fired == 0
     action.refresh_from_db()
@@ -82,6 +72,10 @@ def test_the_timer_does_not_fire_the_day_before(alice, li, agency_a, manager):
 
 
 # -- overdue reminders ---------------------------------------------------------------------
+# The sweep of used one-time form tokens (core.submissions) has none to forget here.
+NO_TOKENS = {"used_submission_tokens": 0}
+
+
 @pytest.fixture
 def overdue_action(alice, ann, agency_a, manager):
     """Due 3 days ago; alice leads it and ann is agency A's designated lead."""
@@ -91,7 +85,7 @@ def overdue_action(alice, ann, agency_a, manager):
 def test_reminders_are_queued_once_a_week(overdue_action, mailoutbox):
     today = timezone.localdate()
     first = run_pass(today)
-    assert first.sweeps == {"action_reminders": 2, "stale_import_uploads": 0}
+    assert first.sweeps == {"action_reminders": 2, "stale_import_uploads": 0, **NO_TOKENS}
     assert mails_to(mailoutbox) == ["alice@example.org", "ann@example.org"]
 
     # later the same day, and the rest of the ISO week: nothing more
@@ -99,7 +93,11 @@ def test_reminders_are_queued_once_a_week(overdue_action, mailoutbox):
     for day in [today, *[monday + timedelta(days=i) for i in range(7)]]:
         with time_machine.travel(after(day), tick=False):
             result = run_pass(day)
-            assert result.sweeps == {"action_reminders": 0, "stale_import_uploads": 0}, day
+            assert result.sweeps == {
+                "action_reminders": 0,
+                "stale_import_uploads": 0,
+                **NO_TOKENS,
+            }, day
             assert result.sent == 0
     assert Notification.objects.count() == 2
     assert len(mailoutbox) == 2
@@ -107,8 +105,16 @@ def test_reminders_are_queued_once_a_week(overdue_action, mailoutbox):
     # the next week: one more each
     next_week = monday + timedelta(days=7)
     with time_machine.travel(after(next_week), tick=False):
-        assert run_pass(next_week).sweeps == {"action_reminders": 2, "stale_import_uploads": 0}
-        assert run_pass(next_week).sweeps == {"action_reminders": 0, "stale_import_uploads": 0}
+        assert run_pass(next_week).sweeps == {
+            "action_reminders": 2,
+            "stale_import_uploads": 0,
+            **NO_TOKENS,
+        }
+        assert run_pass(next_week).sweeps == {
+            "action_reminders": 0,
+            "stale_import_uploads": 0,
+            **NO_TOKENS,
+        }
     assert len(mailoutbox) == 4
 
 
@@ -134,7 +140,7 @@ def test_no_reminders_for_work_that_is_not_overdue_or_is_done(
     make_action(agency=agency_a, lead=alice, by=manager, target_in_days=0)  # due today
     cancelled = make_action(agency=agency_a, lead=alice, by=manager, target_in_days=-3)
     action_services.action_cancel(action=cancelled, by=manager, reason="Superseded")
-    assert run_pass().sweeps == {"action_reminders": 0, "stale_import_uploads": 0}
+    assert run_pass().sweeps == {"action_reminders": 0, "stale_import_uploads": 0, **NO_TOKENS}
     assert mailoutbox == []
 
 
@@ -156,13 +162,15 @@ def test_run_scheduler_runs_one_pass_and_prints_its_summary(overdue_action, mail
     out = StringIO()
     call_command("run_scheduler", stdout=out)
     assert out.getvalue().strip() == (
-        "0 timer(s) fired; sweeps: action_reminders=2, stale_import_uploads=0; "
+        "0 timer(s) fired; sweeps: action_reminders=2, stale_import_uploads=0, "
+        "used_submission_tokens=0; "
         "2 notification(s) sent, 0 failed"
     )
     out = StringIO()
     call_command("run_scheduler", stdout=out)
     assert out.getvalue().strip() == (
-        "0 timer(s) fired; sweeps: action_reminders=0, stale_import_uploads=0; "
+        "0 timer(s) fired; sweeps: action_reminders=0, stale_import_uploads=0, "
+        "used_submission_tokens=0; "
         "0 notification(s) sent, 0 failed"
     )
     assert len(mailoutbox) == 2
@@ -197,9 +205,12 @@ def run_concurrently(n: int = 2) -> list:
 @pytest.fixture
 def busy_partnership(alice, ann, charlie, li, agency_a, agency_b, manager):
     """Three signed-off actions whose checks are due and three overdue actions."""
-    for lead, agency in ((alice, agency_a), (charlie, agency_b), (alice, agency_a)):
-        sign_off(make_action(agency=agency, lead=lead, by=manager), lead, li)
-        make_action(agency=agency, lead=lead, by=manager, target_in_days=-3)
+    # numbered as a plan numbers them, so each e-mail's subject names its own action
+    for n, (lead, agency) in enumerate(((alice, agency_a), (charlie, agency_b), (alice, agency_a))):
+        ActionFactory(
+            agency=agency, lead=lead, by=manager, state=S.SIGNED_OFF, li=li, reference=f"{n}.1"
+        )
+        make_action(agency=agency, lead=lead, by=manager, target_in_days=-3, reference=f"{n}.2")
     return max(
         Action.objects.exclude(learning_check_due_on=None).values_list(
             "learning_check_due_on", flat=True
