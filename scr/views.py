@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -8,9 +9,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import urlencode
 
 from core.forms import add_service_errors
+from core.submissions import ALREADY_SUBMITTED, AlreadySubmitted, Submission
 from core.transitions import TransitionForbidden
 from scr import selectors, services
 from scr.forms import (
@@ -72,10 +75,20 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def review_create(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("scr.manage_review"):
         raise PermissionDenied(services.NOT_PERMITTED)
+    submission = Submission(request)
+    if request.method == "POST" and (repeated := submission.repeated()) is not None:
+        return repeated
     form = ReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            review = services.review_create(by=request.user, **form.cleaned_data)
+            with submission.claim() as outcome:
+                review = services.review_create(by=request.user, **form.cleaned_data)
+                outcome.done(
+                    review.get_absolute_url(),
+                    f"{ALREADY_SUBMITTED}: the review {review.title} was added",
+                )
+        except AlreadySubmitted:
+            return submission.already(reverse("scr:list"))
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -86,15 +99,29 @@ def review_create(request: HttpRequest) -> HttpResponse:
 
 
 def _sub_form(
-    request: HttpRequest, pk: int, form_class: Any, prefix: str, service: Any, success: str
+    request: HttpRequest,
+    pk: int,
+    form_class: Any,
+    prefix: str,
+    service: Any,
+    success: str,
+    done: Callable[[Any], str],
 ) -> HttpResponse:
+    """``done(added)``: what a second post of the form is told the first one did."""
     review = selectors.review_get(user=request.user, pk=pk)
     if not request.user.has_perm("scr.manage_review"):
         raise PermissionDenied(services.NOT_PERMITTED)
+    submission = Submission(request, prefix=prefix)
+    if request.method == "POST" and (repeated := submission.repeated()) is not None:
+        return repeated
     form = form_class(request.POST or None, prefix=prefix)
     if request.method == "POST" and form.is_valid():
         try:
-            service(review=review, by=request.user, **form.cleaned_data)
+            with submission.claim() as outcome:
+                added = service(review=review, by=request.user, **form.cleaned_data)
+                outcome.done(review.get_absolute_url(), f"{ALREADY_SUBMITTED}: {done(added)}")
+        except AlreadySubmitted:
+            return submission.already(review.get_absolute_url())
         except TransitionForbidden as exc:
             raise PermissionDenied(exc.message) from exc
         except ValidationError as exc:
@@ -114,14 +141,26 @@ def _sub_form(
 @login_required
 def recommendation_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _sub_form(
-        request, pk, RecommendationForm, "rec", services.recommendation_add, "Recommendation added."
+        request,
+        pk,
+        RecommendationForm,
+        "rec",
+        services.recommendation_add,
+        "Recommendation added.",
+        lambda rec: f"recommendation {rec.number} was added to {rec.review.title}",
     )
 
 
 @login_required
 def factor_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _sub_form(
-        request, pk, FactorForm, "factor", services.factor_add, "Modifiable factor recorded."
+        request,
+        pk,
+        FactorForm,
+        "factor",
+        services.factor_add,
+        "Modifiable factor recorded.",
+        lambda factor: f"the modifiable factor was recorded on {factor.review.title}",
     )
 
 
@@ -130,10 +169,20 @@ def review_edit(request: HttpRequest, pk: int) -> HttpResponse:
     review = selectors.review_get(user=request.user, pk=pk)
     if not services.can_manage(request.user):
         raise PermissionDenied(services.NOT_PERMITTED)
+    submission = Submission(request)
+    if request.method == "POST" and (repeated := submission.repeated()) is not None:
+        return repeated
     form = ReviewEditForm(request.POST or None, review=review)
     if request.method == "POST" and form.is_valid():
         try:
-            services.review_update(review=review, by=request.user, **form.cleaned_data)
+            with submission.claim() as outcome:
+                services.review_update(review=review, by=request.user, **form.cleaned_data)
+                outcome.done(
+                    review.get_absolute_url(),
+                    f"{ALREADY_SUBMITTED}: the details of {review.title} were updated",
+                )
+        except AlreadySubmitted:
+            return submission.already(review.get_absolute_url())
         except TransitionForbidden as exc:
             raise PermissionDenied(exc.message) from exc
         except ValidationError as exc:
@@ -161,12 +210,22 @@ def recommendation_edit(request: HttpRequest, pk: int, rec_pk: int) -> HttpRespo
     recommendation = get_object_or_404(review.recommendations, pk=rec_pk)
     if not services.can_manage(request.user):
         raise PermissionDenied(services.NOT_PERMITTED)
+    submission = Submission(request, prefix="rec")
+    if request.method == "POST" and (repeated := submission.repeated()) is not None:
+        return repeated
     form = RecommendationEditForm(request.POST or None, prefix="rec", recommendation=recommendation)
     if request.method == "POST" and form.is_valid():
         try:
-            services.recommendation_update(
-                recommendation=recommendation, by=request.user, **form.cleaned_data
-            )
+            with submission.claim() as outcome:
+                services.recommendation_update(
+                    recommendation=recommendation, by=request.user, **form.cleaned_data
+                )
+                outcome.done(
+                    recommendation.get_absolute_url(),
+                    f"{ALREADY_SUBMITTED}: recommendation {recommendation.number} was updated",
+                )
+        except AlreadySubmitted:
+            return submission.already(recommendation.get_absolute_url())
         except TransitionForbidden as exc:
             raise PermissionDenied(exc.message) from exc
         except ValidationError as exc:
