@@ -49,6 +49,8 @@ ACTION = "Action"
 AGENCY = "Agency"
 LEAD = "Lead"
 TARGET_DATE = "Target date"
+ORIGINAL_TARGET_DATE = "Original target date"
+EXTENSIONS = "Extensions"
 STATE = "State"
 RAG = "RAG"
 LAST_PROGRESS = "Last progress"
@@ -63,6 +65,8 @@ ACTION_COLUMNS: list[str] = [
     AGENCY,
     LEAD,
     TARGET_DATE,
+    ORIGINAL_TARGET_DATE,
+    EXTENSIONS,
     STATE,
     RAG,
     LAST_PROGRESS,
@@ -178,6 +182,8 @@ def export_rows(
                 AGENCY: action.agency.name,
                 LEAD: lead.get_full_name() or lead.get_username(),
                 TARGET_DATE: action.target_date,
+                ORIGINAL_TARGET_DATE: action.original_target_date,
+                EXTENSIONS: action.extensions,
                 STATE: action.get_state_display(),
                 RAG: Rag(action.rag(today, amber_days=amber_days)).label,
                 LAST_PROGRESS: _latest_progress(action),

@@ -17,6 +17,7 @@ from actions.services import (
     TARGET_DATE_MAX_YEARS,
     TARGET_DATE_PAST,
     TARGET_DATE_TOO_FAR,
+    ExtensionChoice,
     target_date_problem,
 )
 from actions.validators import MAX_EVIDENCE_BYTES
@@ -104,6 +105,35 @@ class CancelForm(GdsForm):
         error_messages={"required": "Enter the reason for cancelling the action"},
     )
     layout = (Field.textarea("reason", rows=3),)
+
+
+class ExtensionAskForm(GdsForm):
+    new_target_date = dates.DateInputField(
+        label="New target date",
+        help_text="After the current target date. For example, 31 3 2027",
+        error_messages={"before_window": TARGET_DATE_PAST, "after_window": TARGET_DATE_TOO_FAR},
+    )
+    reason = forms.CharField(
+        label="Why is more time needed?",
+        widget=forms.Textarea,
+        error_messages={"required": "Enter the reason for the extension"},
+    )
+    layout = (Field("new_target_date"), Field.textarea("reason", rows=3))
+
+
+class ExtensionDecideForm(GdsForm):
+    decision = forms.ChoiceField(
+        label="Your decision",
+        choices=ExtensionChoice.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether to approve or refuse the extension"},
+    )
+    reason = forms.CharField(
+        label="Reason for your decision",
+        widget=forms.Textarea,
+        error_messages={"required": "Enter the reason for the decision"},
+    )
+    layout = (Field.radios("decision", legend_size=Size.SMALL), Field.textarea("reason", rows=3))
 
 
 class LearningCheckForm(GdsForm):

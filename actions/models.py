@@ -88,6 +88,16 @@ def has_evidence(action: Any) -> bool:
     return bool(action.evidence.exists())
 
 
+class ActionQuerySet(models.QuerySet["Action"]):
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        # bulk_create skips save(): set the original target date here too.
+        objs = list(objs)
+        for action in objs:
+            if action.original_target_date is None:
+                action.original_target_date = action.target_date
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class Action(ConcurrentTransitionMixin, TimeStampedModel):
     # Where the action comes from: an SCR recommendation, an audit finding, a
     # challenge's learning, an improvement-plan line, a risk mitigation, an S11 gap.
@@ -106,7 +116,14 @@ class Action(ConcurrentTransitionMixin, TimeStampedModel):
     )
     description = models.TextField()
     target_date = models.DateField()
+    # The target date the action was created with: kept whatever happens to the target
+    # date (extensions, direct changes), shown beside it on the page, lists and export.
+    original_target_date = models.DateField(editable=False)
+    # How many extensions the partnership manager has approved (ExtensionRequest).
+    extensions = models.PositiveSmallIntegerField(default=0, editable=False)
     state = FSMField(default=S.ASSIGNED, choices=S.choices, protected=True, db_index=True)
+
+    objects = ActionQuerySet.as_manager()
 
     signed_off_at = models.DateTimeField(null=True, blank=True)
     learning_check_due_on = models.DateField(null=True, blank=True)
@@ -150,6 +167,27 @@ class Action(ConcurrentTransitionMixin, TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("actions:detail", args=[self.pk])
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Set once, when the action is first saved; never changed after.
+        if self.original_target_date is None:
+            self.original_target_date = self.target_date
+        super().save(*args, **kwargs)
+
+    def target_date_history(self) -> str:
+        """ "originally 28 Oct 2026, extended once", or "" when the target date never moved."""
+        if self.original_target_date in (None, self.target_date) and not self.extensions:
+            return ""
+        parts = []
+        if self.original_target_date is not None:
+            parts.append(f"originally {self.original_target_date:%-d %b %Y}")
+        if self.extensions:
+            times = {1: "once", 2: "twice"}.get(self.extensions, f"{self.extensions} times")
+            parts.append(f"extended {times}")
+        return ", ".join(parts)
+
+    def pending_extension(self) -> ExtensionRequest | None:
+        return self.extension_requests.filter(decision=ExtensionDecision.PENDING).first()
 
     # -- derived, never typed -------------------------------------------------------
     def amber_days(self) -> int:
@@ -299,6 +337,48 @@ class ActionChange(ChangeRecord):
 
     def lines(self) -> list[str]:
         return self.lines_for(CHANGE_LABELS)
+
+
+class ExtensionDecision(models.TextChoices):
+    PENDING = "pending", "Waiting for a decision"
+    APPROVED = "approved", "Approved"
+    REFUSED = "refused", "Refused"
+
+
+class ExtensionRequest(models.Model):
+    """An agency lead's request to move an action's target date, which the partnership
+    manager approves or refuses (``actions.services.action_ask_extension`` /
+    ``action_decide_extension``). Until it is approved the target date stays."""
+
+    action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="extension_requests")
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    asked_at = models.DateTimeField(default=timezone.now)
+    new_target_date = models.DateField()
+    reason = models.TextField()
+    decision = models.CharField(
+        max_length=10, choices=ExtensionDecision.choices, default=ExtensionDecision.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-asked_at", "-pk"]
+        constraints = [
+            # At most one request waiting for a decision per action.
+            models.UniqueConstraint(
+                fields=["action"],
+                condition=models.Q(decision="pending"),
+                name="one_pending_extension_per_action",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Extension of {self.action} to {self.new_target_date:%-d %b %Y}"
 
 
 def evidence_path(instance: EvidenceItem, filename: str) -> str:

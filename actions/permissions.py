@@ -46,12 +46,23 @@ def can_download_evidence(action: Action, user: Any) -> bool:
 
 def editable_fields(action: Action, user: Any) -> set[str]:
     """The details of ``action`` that ``user`` may change (state aside): the partnership
-    manager all of them, an agency lead of the owning agency the lead and target date."""
+    manager all of them, an agency lead of the owning agency the lead (a lead asks for
+    an extension of the target date instead: ``may_ask_extension``)."""
     if user.has_perm("actions.manage_plan"):
         return {"description", "lead", "target_date"}
     if may_update(action, user):
-        return {"lead", "target_date"}
+        return {"lead"}
     return set()
+
+
+def may_ask_extension(action: Action, user: Any) -> bool:
+    """An agency lead of the action's agency."""
+    return may_update(action, user)
+
+
+def may_decide_extension(action: Action, user: Any) -> bool:
+    """The partnership manager."""
+    return bool(user.has_perm("actions.manage_plan"))
 
 
 def can_edit_details(action: Action, user: Any) -> bool:

@@ -44,7 +44,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from drf_spectacular.utils import extend_schema
@@ -97,6 +97,10 @@ class Step:
     # the service's result in that serializer; with ``api_status``.
     api_result: type[serializers.Serializer] | None = None
     api_status: int = 200
+    # A step that cannot be undone (cancel, sign off): the page's first post shows a
+    # confirm page with this GOV.UK warning and the values sent as hidden fields; only
+    # a second post with ``confirm=yes`` takes the step. The API is not asked.
+    confirm: str = ""
 
     def __post_init__(self) -> None:
         if self.style not in STYLES:
@@ -259,6 +263,8 @@ def step_page_view(steps: StepSet, render_record: RenderRecord) -> Callable[...,
         if not form.is_valid():
             return render_record(request, record, {spec.name: form}, 400)
         url = steps.page(record)
+        if spec.confirm and request.POST.get(CONFIRM_FIELD) != "yes":
+            return _confirm_page(request, steps, spec, record)
         try:
             with submission.claim() as outcome:
                 steps.run(spec, record, request.user, form.cleaned_data)
@@ -279,6 +285,32 @@ def step_page_view(steps: StepSet, render_record: RenderRecord) -> Callable[...,
         return redirect(url)
 
     return view
+
+
+CONFIRM_FIELD = "confirm"
+
+
+def _confirm_page(request: HttpRequest, steps: StepSet, spec: Step, record: Any) -> HttpResponse:
+    """The page asking to confirm ``spec`` (it works without JavaScript): the warning,
+    the values sent (one-time token included, unclaimed yet) as hidden fields, and a
+    button posting them again with ``confirm=yes``; or go back to the record."""
+    carried = [
+        (name, value)
+        for name, values in request.POST.lists()
+        if name not in ("csrfmiddlewaretoken", CONFIRM_FIELD)
+        for value in values
+    ]
+    return render(
+        request,
+        "includes/confirm_step.html",
+        {
+            "record": record,
+            "step": spec,
+            "carried": carried,
+            "url": steps.url(record, spec),
+            "back": steps.page(record),
+        },
+    )
 
 
 # -- the API --------------------------------------------------------------------------

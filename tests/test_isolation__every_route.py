@@ -40,7 +40,7 @@ from tests.factories import (
 )
 from tests.factories.actions import make_action, make_recommendation, make_review, pdf
 from workflows.base import open_tasks
-from workflows.services import task_claim
+from workflows.services import task_release
 
 A, B = "ALPHAREF", "BRAVOREF"
 
@@ -79,7 +79,8 @@ def build(agency, lead, marker, *, manager, li) -> Side:
     side.evidence = EvidenceItemFactory(
         action=side.action, description=f"{marker} register", file=pdf()
     )
-    side.task = task_claim(task=open_tasks(side.action).get(), by=lead)  # in the inbox
+    side.task = open_tasks(side.action).get()  # in the lead's inbox: the work is theirs (issue 9)
+    assert side.task.owner_id == lead.pk
     side.late = make_action(
         agency=agency,
         lead=lead,
@@ -88,6 +89,7 @@ def build(agency, lead, marker, *, manager, li) -> Side:
         reference=f"{marker}-3",
         target_in_days=-5,
     )
+    task_release(task=open_tasks(side.late).get(), by=lead)  # one in the agency's queue too
 
     side.checked = make_action(
         agency=agency,
@@ -122,7 +124,7 @@ def world(agency_a, agency_b, alice, charlie, manager, li) -> World:
     )
     w.shared_recommendation = make_recommendation(w.shared, 1, "Share at strategy meetings")
     for agency, lead, marker in ((agency_a, alice, A), (agency_b, charlie, B)):
-        make_action(
+        shared = make_action(
             agency=agency,
             lead=lead,
             by=manager,
@@ -130,6 +132,7 @@ def world(agency_a, agency_b, alice, charlie, manager, li) -> World:
             reference=f"{marker}-S",
             description=f"{marker} shared learning",
         )
+        task_release(task=open_tasks(shared).get(), by=lead)  # in the agency's queue
     return w
 
 
@@ -247,6 +250,8 @@ MATRIX: dict[str, Record | Listing | Forbidden] = {
     "action-sign-off": Record(pk(lambda w: w.a.action)),
     "action-learning-check": Record(pk(lambda w: w.a.checked)),
     "action-cancel": Record(pk(lambda w: w.a.action)),
+    "action-ask-extension": Record(pk(lambda w: w.a.action)),
+    "action-decide-extension": Record(pk(lambda w: w.a.action)),
     "action-details": Record(pk(lambda w: w.a.action)),
     "action-changes": Record(pk(lambda w: w.a.action)),
     "learning-check-list": Listing(ids=("action", lambda side: side.checked.pk)),

@@ -206,7 +206,7 @@ def test_xlsx_round_trips_with_real_dates_a_bold_frozen_header_and_a_filter(plan
     assert header == COLUMNS
     assert all(cell.font.bold for cell in sheet[1])
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:O{len(rows) + 1}"
+    assert sheet.auto_filter.ref == f"A1:Q{len(rows) + 1}"
     assert sheet.max_row == len(rows) + 1
     for letter in "ABCDEFGHIJKLMNO":
         assert sheet.column_dimensions[letter].width >= 10

@@ -96,24 +96,35 @@ def test_only_what_changed_is_recorded(action, manager):
 
 
 @pytest.mark.django_db
-def test_agency_lead_changes_the_lead_and_target_date(action, alice, alex):
+def test_agency_lead_may_not_change_the_target_date(action, alice, alex):
+    # Issue 9: a lead asks for an extension instead (the partnership manager decides).
+    before = snapshot(action)
+    with pytest.raises(TransitionForbidden) as exc:
+        services.action_update_details(
+            action=action,
+            by=alice,
+            reason="Alex now runs training",
+            lead=alex,
+            target_date=in_days(30),
+        )
+    assert exc.value.message == services.NOT_PERMITTED_EDIT_TARGET_DATE
+    assert snapshot(action) == before and not ActionChange.objects.exists()
     change = services.action_update_details(
-        action=action, by=alice, reason="Alex now runs training", lead=alex, target_date=in_days(30)
+        action=action, by=alice, reason="Alex now runs training", lead=alex
     )
-    assert set(change.fields) == {"lead", "target_date"}
-    assert snapshot(action)[1:3] == (alex.pk, in_days(30))
+    assert set(change.fields) == {"lead"}
 
 
 @pytest.mark.django_db
-def test_agency_lead_may_send_the_description_unchanged(action, alice):
+def test_agency_lead_may_send_the_description_unchanged(action, alice, alex):
     services.action_update_details(
         action=action,
         by=alice,
         reason="Later",
         description=action.description + "\r\n",
-        target_date=in_days(61),
+        lead=alex,
     )
-    assert action.target_date == in_days(61)
+    assert action.lead == alex
 
 
 @pytest.mark.django_db
@@ -158,7 +169,6 @@ def test_agency_lead_may_not_change_the_description(action, alice):
             by=alice,
             reason="Wider",
             description="Something else",
-            target_date=in_days(90),
         )
     assert exc.value.message == services.NOT_PERMITTED_EDIT_DESCRIPTION
     assert snapshot(action) == before and not ActionChange.objects.exists()
@@ -310,12 +320,14 @@ def test_no_lead_change_no_notification(action, manager):
 def test_rag_follows_the_new_target_date(action, alice, manager):
     today = timezone.localdate()
     assert action.rag() == Rag.GREEN
-    services.action_update_details(action=action, by=alice, reason="Sooner", target_date=in_days(5))
+    services.action_update_details(
+        action=action, by=manager, reason="Sooner", target_date=in_days(5)
+    )
     assert action.rag(today) == Rag.AMBER
     assert selectors.action_list(user=manager, rag=Rag.AMBER).get() == action
     services.action_update_details(
         action=action,
-        by=alice,
+        by=manager,
         reason="It was due yesterday",
         target_date=in_days(-1),
         allow_past=True,  # pages and API refuse a past date; a correction in code may record one
@@ -326,20 +338,24 @@ def test_rag_follows_the_new_target_date(action, alice, manager):
 
 
 @pytest.mark.django_db
-def test_the_lead_task_due_date_follows_the_target_date(action, alice):
+def test_the_lead_task_due_date_follows_the_target_date(action, manager):
     task = open_tasks(action).get()
     assert task.due.due_on == action.target_date
-    services.action_update_details(action=action, by=alice, reason="Later", target_date=in_days(90))
+    services.action_update_details(
+        action=action, by=manager, reason="Later", target_date=in_days(90)
+    )
     task.refresh_from_db()
     assert task.due.due_on == in_days(90)
 
 
 @pytest.mark.django_db
-def test_a_review_task_keeps_its_own_due_date(action, alice):
+def test_a_review_task_keeps_its_own_due_date(action, manager):
     walk_to(action, S.EVIDENCE_SUBMITTED)
     review = open_tasks(action).get()
     due = review.due.due_on
-    services.action_update_details(action=action, by=alice, reason="Later", target_date=in_days(90))
+    services.action_update_details(
+        action=action, by=manager, reason="Later", target_date=in_days(90)
+    )
     review.refresh_from_db()
     assert review.due.due_on == due
 
@@ -349,7 +365,9 @@ def test_a_new_target_date_clears_the_long_overdue_flag(action, alice, alex, man
     type(action).objects.filter(pk=action.pk).update(escalated_at=timezone.now())
     services.action_update_details(action=action, by=manager, reason="Handover", lead=alex)
     assert action.escalated_at is not None  # still as overdue as it was
-    services.action_update_details(action=action, by=alex, reason="Later", target_date=in_days(90))
+    services.action_update_details(
+        action=action, by=manager, reason="Later", target_date=in_days(90)
+    )
     assert action.escalated_at is None  # a new deadline: flagged again if it is missed
 
 

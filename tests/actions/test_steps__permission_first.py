@@ -98,7 +98,7 @@ def test_api_every_step_is_404_for_another_agency_and_403_for_ones_own(actions, 
     own, other = actions
     before = counts(own, other)
     client = api(bob)
-    assert len(ACTION_STEPS) == 9
+    assert len(ACTION_STEPS) == 11
     for step in ACTION_STEPS.values():
         for body, kind in API_BODIES:
             r = post_api(client, other, step, body, kind)
@@ -154,11 +154,11 @@ def test_who_may_take_the_step_gets_to_the_body(agency_a, alice, manager, li):
 def test_the_page_offers_what_the_declaration_offers(agency_a, alice, manager, li):
     action = make_action(agency=agency_a, lead=alice, by=manager)
     for state, user, names in [
-        (S.ASSIGNED, alice, ["start"]),
+        (S.ASSIGNED, alice, ["start", "ask_extension"]),
         (S.ASSIGNED, manager, ["cancel"]),
-        (S.IN_PROGRESS, alice, ["progress", "evidence", "submit"]),
+        (S.IN_PROGRESS, alice, ["progress", "evidence", "submit", "ask_extension"]),
         (S.EVIDENCE_SUBMITTED, li, ["accept", "return"]),
-        (S.ACCEPTED, alice, ["sign_off"]),
+        (S.ACCEPTED, alice, ["sign_off", "ask_extension"]),
         (S.LEARNING_CHECK_DUE, li, ["learning_check"]),
     ]:
         walk_to(action, state, lead=alice, li=li, manager=manager)

@@ -90,15 +90,24 @@ def test_creating_on_the_page(manager, alice, agency_a, day, error):
 
 
 @pytest.mark.django_db
-def test_changing_the_date_on_the_page(overdue, alice, alex):
+def test_changing_the_date_on_the_page(overdue, alice, alex, manager):
     url = reverse("actions:edit", args=[overdue.pk])
-    client = login(alice)
+    client = login(manager)  # issue 9: the target date is the partnership manager's
+    text = overdue.description
     for day, error in [(in_days(-1), TARGET_DATE_PAST), (too_far(), TARGET_DATE_TOO_FAR)]:
-        response = client.post(url, {"lead": alice.pk, **date_fields(day), "reason": "Moved"})
+        response = client.post(
+            url, {"description": text, "lead": alice.pk, **date_fields(day), "reason": "Moved"}
+        )
         assert response.status_code == 400 and error in response.content.decode()
     # the overdue date unchanged, a new lead: fine
     response = client.post(
-        url, {"lead": alex.pk, **date_fields(overdue.target_date), "reason": "Handover"}
+        url,
+        {
+            "description": text,
+            "lead": alex.pk,
+            **date_fields(overdue.target_date),
+            "reason": "Handover",
+        },
     )
     assert response.status_code == 302
     overdue.refresh_from_db()
@@ -140,7 +149,7 @@ def test_the_api_refuses_a_date_that_makes_no_sense(
 
 
 @pytest.mark.django_db
-def test_the_api_keeps_an_unchanged_past_date(overdue, alice, alex):
+def test_the_api_keeps_an_unchanged_past_date(overdue, alice, alex, manager):
     r = api(alice).post(
         f"/api/v1/actions/{overdue.pk}/details/",
         {"lead": "alex", "target_date": overdue.target_date.isoformat(), "reason": "Handover"},
@@ -148,7 +157,7 @@ def test_the_api_keeps_an_unchanged_past_date(overdue, alice, alex):
     )
     assert r.status_code == 200, r.json()
     assert r.json()["lead"] == "alex" and r.json()["rag"] == "red"
-    r = api(alice).post(
+    r = api(manager).post(  # issue 9: the target date is the partnership manager's
         f"/api/v1/actions/{overdue.pk}/details/",
         {"target_date": today().isoformat(), "reason": "New plan"},
         format="json",

@@ -59,7 +59,7 @@ def test_lead_walks_the_action_through_the_page(action, alice, li):
     page = reviewer.get(action.get_absolute_url())
     assert b"Accept evidence" in page.content and b"Return evidence" in page.content
     assert reviewer.post(step_url(action, "accept"), {}).status_code == 302
-    assert client.post(step_url(action, "sign_off"), {}).status_code == 302
+    assert client.post(step_url(action, "sign_off"), {"confirm": "yes"}).status_code == 302
     action.refresh_from_db()
     assert action.state == S.SIGNED_OFF
     page = client.get(action.get_absolute_url())

@@ -59,9 +59,13 @@ def test_early_sign_off_goes_back_to_the_action_with_the_reason(action, alice):
 @pytest.mark.django_db
 def test_a_second_cancel_click_is_refused_once_the_first_has_cancelled(action, manager):
     client = login(manager)
-    first = client.post(step_url(action, "cancel"), {"cancel-reason": "Duplicate"})
+    first = client.post(
+        step_url(action, "cancel"), {"cancel-reason": "Duplicate", "confirm": "yes"}
+    )
     assert first.status_code == 302
-    second = client.post(step_url(action, "cancel"), {"cancel-reason": "Duplicate"}, follow=True)
+    second = client.post(
+        step_url(action, "cancel"), {"cancel-reason": "Duplicate", "confirm": "yes"}, follow=True
+    )
     assert_refused_with_message(second, action, services.ALREADY_CLOSED)
     # the first click's success and the second's refusal, and no form for a closed action
     assert "Action cancelled." in second.content.decode()
