@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.prefetch import GenericPrefetch
-from django.db.models import Q, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django_fsm_log.models import StateLog
 
 from actions import sources
 from actions.models import (
@@ -105,14 +107,36 @@ def my_actions(*, user: Any) -> QuerySet[Action]:
     return _with_rows(qs).order_by("target_date", "pk")
 
 
+def may_see_li_queue(user: Any) -> bool:
+    """The L&I group (who work it) and the partnership manager (who runs the
+    partnership: read only, issue 9)."""
+    return any(
+        user.has_perm(p)
+        for p in ("actions.review_evidence", "actions.run_learning_check", "actions.manage_plan")
+    )
+
+
 def li_queue(*, user: Any) -> QuerySet[Action]:
-    """Evidence to review and learning checks to run, for the L&I group."""
+    """Evidence to review and learning checks to run, for the L&I group (and, to read,
+    the partnership manager), each with when it started waiting and who sent it
+    (``waiting_since``, ``waiting_by_id``: the transition into its state, read in the
+    same query)."""
     wanted = []
-    if user.has_perm("actions.review_evidence"):
+    manager = user.has_perm("actions.manage_plan")
+    if manager or user.has_perm("actions.review_evidence"):
         wanted.append(ActionState.EVIDENCE_SUBMITTED)
-    if user.has_perm("actions.run_learning_check"):
+    if manager or user.has_perm("actions.run_learning_check"):
         wanted.append(ActionState.LEARNING_CHECK_DUE)
     qs = Action.objects.filter(state__in=wanted, agency__in=visible_agencies(user))
+    arrived = StateLog.objects.filter(
+        content_type=ContentType.objects.get_for_model(Action),
+        object_id=OuterRef("pk"),
+        state=OuterRef("state"),
+    ).order_by("-timestamp", "-pk")
+    qs = qs.annotate(
+        waiting_since=Subquery(arrived.values("timestamp")[:1]),
+        waiting_by_id=Subquery(arrived.values("by_id")[:1]),
+    )
     return _with_rows(qs).order_by("modified", "pk")
 
 

@@ -16,17 +16,26 @@ from django_fsm_log.models import StateLog
 from actions import sources
 from actions.models import (
     CHANGE_LABELS,
+    DELIVERY_STATES,
     WORK_STATES,
     Action,
     ActionChange,
     ActionState,
     EvidenceItem,
+    ExtensionDecision,
+    ExtensionRequest,
     ImpactMethod,
     LearningCheck,
     ProgressUpdate,
     Verdict,
 )
-from actions.permissions import editable_fields, may_run_learning_check, may_update
+from actions.permissions import (
+    editable_fields,
+    may_ask_extension,
+    may_decide_extension,
+    may_run_learning_check,
+    may_update,
+)
 from actions.signals import action_created, action_details_changed
 from actions.validators import validate_evidence_file
 from agencies.models import Agency, Membership, Partnership
@@ -74,6 +83,9 @@ NOT_PERMITTED_EDIT = (
     "Only the partnership manager or an agency lead of the action's agency can change its details."
 )
 NOT_PERMITTED_EDIT_DESCRIPTION = "Only the partnership manager can change what the action is."
+NOT_PERMITTED_EDIT_TARGET_DATE = (
+    "Only the partnership manager can change the target date: ask for an extension instead."
+)
 CLOSED_NO_EDIT = "This action is closed (embedded or cancelled), so its details cannot be changed."
 EDIT_NEEDS_REASON = "Enter the reason for the change"
 DESCRIPTION_EMPTY = "Describe the action"
@@ -306,6 +318,8 @@ def action_update_details(
         except ValidationError as exc:
             errors.update(exc.message_dict)
         new["target_date"] = target_date
+    if "target_date" in set(new) - allowed:
+        raise TransitionForbidden(NOT_PERMITTED_EDIT_TARGET_DATE)
     if set(new) - allowed:
         raise TransitionForbidden(NOT_PERMITTED_EDIT_DESCRIPTION)
     if not new and not errors:
@@ -367,6 +381,116 @@ def action_update_details(
     return change
 
 
+# -- extensions: a lead asks, the partnership manager decides --------------------------
+NOT_PERMITTED_ASK_EXTENSION = "Only an agency lead of the action's agency can ask for an extension."
+NOT_PERMITTED_DECIDE_EXTENSION = "Only the partnership manager can decide on an extension."
+EXTENSION_NOT_NOW = (
+    "An extension can only be asked for while the action is being delivered "
+    "(before it is signed off, and not once it is closed)."
+)
+EXTENSION_PENDING = "An extension is already waiting for the partnership manager's decision."
+NO_EXTENSION_PENDING = "There is no extension waiting for a decision on this action."
+EXTENSION_NEEDS_REASON = "Enter the reason for the extension"
+EXTENSION_NOT_LATER = "The new target date must be after the current target date"
+DECISION_NEEDS_REASON = "Enter the reason for the decision"
+
+
+def _pending_extension(action: Action, *, lock: bool = False) -> ExtensionRequest | None:
+    requests = ExtensionRequest.objects.filter(action=action, decision=ExtensionDecision.PENDING)
+    if lock:
+        requests = requests.select_for_update()
+    return requests.select_related("asked_by").first()
+
+
+@transaction.atomic
+def action_ask_extension(
+    *, action: Action, by: Any, new_target_date: date, reason: str
+) -> ExtensionRequest:
+    """An agency lead of the action's agency asks the partnership manager to move the
+    target date of an open action to a later date, with a reason. Until it is approved
+    the target date (and so the RAG) stays as it is. One request waits at a time."""
+    if not may_ask_extension(action, by):
+        raise TransitionForbidden(NOT_PERMITTED_ASK_EXTENSION)
+    current = Action.objects.select_for_update(of=("self",)).get(pk=action.pk)
+    if current.state not in DELIVERY_STATES:
+        raise TransitionRefused(EXTENSION_NOT_NOW)
+    if _pending_extension(current) is not None:
+        raise TransitionRefused(EXTENSION_PENDING)
+    errors: dict[str, list[str]] = {}
+    problem = target_date_problem(new_target_date)
+    if problem is None and new_target_date <= current.target_date:
+        problem = EXTENSION_NOT_LATER
+    if problem:
+        errors["new_target_date"] = [problem]
+    if not reason.strip():
+        errors["reason"] = [EXTENSION_NEEDS_REASON]
+    if errors:
+        raise ValidationError(errors)
+    request = ExtensionRequest.objects.create(
+        action=current, asked_by=by, new_target_date=new_target_date, reason=_text(reason)
+    )
+    _notify(
+        action=current,
+        recipients=list(users_holding(ESCALATION_PERMISSION)),
+        subject=f"Extension asked for {current}",
+        template="action_extension_asked",
+        dedupe_key=f"action-extension-{request.pk}-asked",
+        request=request,
+        by_name=_person(by),
+    )
+    return request
+
+
+class ExtensionChoice(models.TextChoices):
+    APPROVE = "approve", "Approve the new target date"
+    REFUSE = "refuse", "Refuse: the target date stays"
+
+
+@transaction.atomic
+def action_decide_extension(
+    *, action: Action, by: Any, decision: str, reason: str
+) -> ExtensionRequest:
+    """The partnership manager approves or refuses the extension waiting on ``action``,
+    with a reason. Approving sets the target date as a change of details does (the
+    work task's due date follows; an ``ActionChange`` "Extension approved: ...") and
+    counts the extension; either way the lead who asked is told."""
+    if not may_decide_extension(action, by):
+        raise TransitionForbidden(NOT_PERMITTED_DECIDE_EXTENSION)
+    request = _pending_extension(action, lock=True)
+    if request is None:
+        raise TransitionRefused(NO_EXTENSION_PENDING)
+    if decision not in ExtensionChoice.values:
+        raise ValidationError({"decision": "Choose whether to approve or refuse the extension"})
+    if not reason.strip():
+        raise ValidationError({"reason": DECISION_NEEDS_REASON})
+    approved = decision == ExtensionChoice.APPROVE
+    if approved:
+        action_update_details(
+            action=action,
+            by=by,
+            reason=f"Extension approved: {_text(reason)}",
+            target_date=request.new_target_date,
+        )
+        Action.objects.filter(pk=action.pk).update(extensions=models.F("extensions") + 1)
+        action.refresh_from_db()
+    request.decision = ExtensionDecision.APPROVED if approved else ExtensionDecision.REFUSED
+    request.decided_by = by
+    request.decided_at = timezone.now()
+    request.decision_reason = _text(reason)
+    request.save(update_fields=["decision", "decided_by", "decided_at", "decision_reason"])
+    _notify(
+        action=action,
+        recipients=[request.asked_by],
+        subject=f"Extension {'approved' if approved else 'refused'} for {action}",
+        template="action_extension_decided",
+        dedupe_key=f"action-extension-{request.pk}-decided",
+        request=request,
+        approved=approved,
+        by_name=_person(by),
+    )
+    return request
+
+
 # -- the lead's work ---------------------------------------------------------------
 def _require_update(action: Action, by: Any) -> None:
     if not may_update(action, by):
@@ -385,15 +509,24 @@ def action_start_work(*, action: Action, by: Any, note: str = "") -> Action:
     )
 
 
+def _back_to_work(action: Action, by: Any) -> None:
+    """Returned evidence is worked on at once (issue 9): adding progress or evidence to a
+    returned action first takes it back to in progress (the "start" step, logged), so
+    submitting again needs no separate "Start work". Called once the input is valid."""
+    if action.state == S.RETURNED:
+        action_start_work(action=action, by=by, note="Work resumed on the returned evidence.")
+
+
 @transaction.atomic
 def action_report_progress(*, action: Action, by: Any, text: str) -> ProgressUpdate:
     _require_update(action, by)
     if action.state == S.CANCELLED:
         raise TransitionRefused(CANCELLED_NO_CHANGES)
-    if action.state != S.IN_PROGRESS:
+    if action.state not in (S.IN_PROGRESS, S.RETURNED):
         raise TransitionRefused(NOT_IN_PROGRESS)
     if not text.strip():
         raise ValidationError({"text": PROGRESS_EMPTY})
+    _back_to_work(action, by)
     return ProgressUpdate.objects.create(action=action, by=by, text=text.strip())
 
 
@@ -404,13 +537,15 @@ def action_add_evidence(
     _require_update(action, by)
     if action.state == S.CANCELLED:
         raise TransitionRefused(CANCELLED_NO_CHANGES)
-    if action.state != S.IN_PROGRESS:
+    if action.state not in (S.IN_PROGRESS, S.RETURNED):
         raise TransitionRefused(NOT_IN_PROGRESS)
     if not description.strip():
         raise ValidationError({"description": EVIDENCE_EMPTY})
+    file_type = validate_evidence_file(file) if file is not None else ""
+    _back_to_work(action, by)
     item = EvidenceItem(action=action, by=by, description=description.strip())
     if file is not None:
-        item.file_type = validate_evidence_file(file)
+        item.file_type = file_type
         name = file.name or "evidence"
         item.original_name = name[:255]
         item.size = file.size or 0

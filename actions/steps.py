@@ -15,14 +15,25 @@ from typing import Any
 from rest_framework import serializers
 
 from actions import forms, selectors, services
-from actions.models import OPEN_STATES, ActionState, EvidenceItem, ImpactMethod, Verdict
+from actions.models import (
+    DELIVERY_STATES,
+    OPEN_STATES,
+    ActionState,
+    EvidenceItem,
+    ExtensionRequest,
+    ImpactMethod,
+    Verdict,
+)
 from actions.permissions import (
+    may_ask_extension,
     may_cancel,
+    may_decide_extension,
     may_review_evidence,
     may_run_learning_check,
     may_sign_off,
     may_update,
 )
+from core.dates import ApiDateField
 from core.steps import Step, StepSet
 from core.submissions import ALREADY_SUBMITTED, ALREADY_TAKEN
 
@@ -83,6 +94,53 @@ def _unless_cancelled(message: str) -> Callable[[Any], str]:
     return lambda action: services.CANCELLED_NO_CHANGES if action.state == S.CANCELLED else message
 
 
+class ExtensionAskSerializer(serializers.Serializer):
+    new_target_date = ApiDateField(name="The new target date")
+    reason = serializers.CharField()
+
+
+class ExtensionDecideSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=services.ExtensionChoice.choices)
+    reason = serializers.CharField()
+
+
+class ExtensionSerializer(serializers.ModelSerializer):
+    """An extension request (what asking for one and deciding on it answer)."""
+
+    asked_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+    decided_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="username", read_only=True
+    )
+
+    class Meta:
+        model = ExtensionRequest
+        fields = [
+            "id",
+            "action",
+            "asked_by",
+            "asked_at",
+            "new_target_date",
+            "reason",
+            "decision",
+            "decided_by",
+            "decided_at",
+            "decision_reason",
+        ]
+
+
+def _may_ask_now(action: Any) -> bool:
+    # while the target date decides the RAG, and one request at a time
+    return action.state in DELIVERY_STATES and action.pending_extension() is None
+
+
+def _extension_refused(action: Any) -> str:
+    if action.state not in DELIVERY_STATES:
+        return services.EXTENSION_NOT_NOW
+    return services.EXTENSION_PENDING
+
+
 def _add_evidence(*, action: Any, by: Any, description: str, file: Any = None) -> Any:
     # The page's file input sends False when its "clear" box is ticked: that is no file.
     return services.action_add_evidence(
@@ -117,7 +175,7 @@ ACTION_STEPS = StepSet(
             permitted=may_update,
             forbidden=services.NOT_PERMITTED_UPDATE,
             refused=_unless_cancelled(services.NOT_IN_PROGRESS),
-            states=[S.IN_PROGRESS],
+            states=[S.IN_PROGRESS, S.RETURNED],  # returned: at once, no "Start work"
             success="Progress update saved.",
             done=f"{ALREADY_SUBMITTED}: your progress update on {{record}} was saved",
             style="secondary",
@@ -132,7 +190,7 @@ ACTION_STEPS = StepSet(
             permitted=may_update,
             forbidden=services.NOT_PERMITTED_UPDATE,
             refused=_unless_cancelled(services.NOT_IN_PROGRESS),
-            states=[S.IN_PROGRESS],
+            states=[S.IN_PROGRESS, S.RETURNED],  # returned: at once, no "Start work"
             success="Evidence added.",
             done=f"{ALREADY_SUBMITTED}: your evidence for {{record}} was added",
             style="secondary",
@@ -200,6 +258,8 @@ ACTION_STEPS = StepSet(
             success="Action signed off.",
             done=f"{ALREADY_TAKEN}: you signed off {{record}}",
             optional=True,
+            confirm="Signing off tells the partnership that the action is delivered. "
+            "It cannot be undone.",
         ),
         Step(
             name="learning_check",
@@ -216,6 +276,38 @@ ACTION_STEPS = StepSet(
             done=f"{ALREADY_TAKEN}: you recorded the learning check of {{record}}",
         ),
         Step(
+            name="ask_extension",
+            label="Ask for an extension",
+            button="Ask for an extension",
+            service=services.action_ask_extension,
+            form=forms.ExtensionAskForm,
+            serializer=ExtensionAskSerializer,
+            permitted=may_ask_extension,
+            forbidden=services.NOT_PERMITTED_ASK_EXTENSION,
+            refused=_extension_refused,
+            available=_may_ask_now,
+            success="Extension asked for: the partnership manager will decide.",
+            done=f"{ALREADY_SUBMITTED}: you asked for an extension of {{record}}",
+            style="secondary",
+            api_result=ExtensionSerializer,
+            api_status=201,
+        ),
+        Step(
+            name="decide_extension",
+            label="Decide on the extension",
+            button="Record decision",
+            service=services.action_decide_extension,
+            form=forms.ExtensionDecideForm,
+            serializer=ExtensionDecideSerializer,
+            permitted=may_decide_extension,
+            forbidden=services.NOT_PERMITTED_DECIDE_EXTENSION,
+            refused=services.NO_EXTENSION_PENDING,
+            available=lambda action: action.is_open and action.pending_extension() is not None,
+            success="Extension decision recorded.",
+            done=f"{ALREADY_TAKEN}: you decided on the extension of {{record}}",
+            api_result=ExtensionSerializer,
+        ),
+        Step(
             name="cancel",
             label="Cancel action",
             button="Cancel action",
@@ -229,6 +321,8 @@ ACTION_STEPS = StepSet(
             success="Action cancelled.",
             done=f"{ALREADY_TAKEN}: you cancelled {{record}}",
             style="warning",
+            confirm="Cancelling closes the action: nothing more can be done on it. "
+            "It cannot be undone.",
         ),
     ],
     record_arg="action",

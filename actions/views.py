@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -18,7 +19,7 @@ from django.utils import timezone
 
 from actions import forms, selectors, services, sources
 from actions.filters import action_filterset
-from actions.models import Action, EvidenceItem
+from actions.models import Action, ActionState, EvidenceItem
 from actions.permissions import (
     can_download_evidence,
     can_edit_details,
@@ -64,6 +65,15 @@ def timeline(action: Action, evidence: list[EvidenceItem]) -> list[TimelineEntry
     return record_timeline(action, extra=extra)
 
 
+def _latest_return(action: Action, history: list[TimelineEntry]) -> TimelineEntry | None:
+    """While the action is returned, the entry of the return that sent it back (the
+    timeline is newest first), with who returned it, when and the reason."""
+    if action.state != ActionState.RETURNED:
+        return None
+    titles = {str(ActionState.RETURNED.label), str(ActionState.RETURNED.value)}
+    return next((entry for entry in history if entry.title in titles), None)
+
+
 def _detail(
     request: HttpRequest,
     action: Action,
@@ -71,16 +81,19 @@ def _detail(
     status: int = 200,
 ) -> HttpResponse:
     evidence = list(action.evidence.select_related("by"))
+    history = timeline(action, evidence)
     return render(
         request,
         "actions/detail.html",
         {
             "action": action,
             "rag": action.rag(),
+            # returned evidence: the latest return (and its reason), shown at the top
+            "returned": _latest_return(action, history),
             # "What you can do next": the steps offered, each with its form
             "next_steps": next_steps(ACTION_STEPS, action, request.user, bound),
             "error_form": next((f for f in (bound or {}).values() if f.errors), None),
-            "timeline": timeline(action, evidence),
+            "timeline": history,
             "evidence": evidence,
             "checks": action.learning_checks.select_related("decided_by"),
             "can_download": can_download_evidence(action, request.user),
@@ -231,17 +244,19 @@ def my_actions(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def li_queue(request: HttpRequest) -> HttpResponse:
-    if not (
-        request.user.has_perm("actions.review_evidence")
-        or request.user.has_perm("actions.run_learning_check")
-    ):
+    if not selectors.may_see_li_queue(request.user):
         raise PermissionDenied("This queue is for the Learning and Improvement group.")
     page = Paginator(selectors.li_queue(user=request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    # who sent each (``waiting_by_id``, annotated by the selector): one query a page
+    sent_by = {a.pk: getattr(a, "waiting_by_id", None) for a in page.object_list}
+    senders = get_user_model().objects.in_bulk({pk for pk in sent_by.values() if pk})
+    for action in page.object_list:
+        action.waiting_by = senders.get(sent_by[action.pk])  # type: ignore[attr-defined]
     return render(
         request,
-        "actions/simple_list.html",
+        "actions/li_queue.html",
         {
             "page": page,
             "title": "Learning and Improvement queue",

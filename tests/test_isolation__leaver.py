@@ -77,7 +77,7 @@ def lee_at_agency_a(world: World, *, manager: Any, li: Any) -> Leaver:
         reference=f"{A}-L",
         description=f"{A} the leaver's own action",
     )
-    work = task_claim(task=open_tasks(action).get(), by=lee)
+    work = open_tasks(action).get()  # held by its lead, lee (issue 9)
     evidence = EvidenceItemFactory(action=action, description=f"{A} leaver's register", file=pdf())
     walk_to(action, S.ACCEPTED, li=li)
     sign_off = open_tasks(action).get()
@@ -85,7 +85,7 @@ def lee_at_agency_a(world: World, *, manager: Any, li: Any) -> Leaver:
     other = make_action(
         agency=world.a.agency, lead=lee, by=manager, reference=f"{A}-M", target_in_days=-3
     )
-    held = task_claim(task=open_tasks(other).get(), by=lee)
+    held = open_tasks(other).get()  # held by its lead, lee (issue 9)
     done = [Task.objects.get(pk=work.pk), Task.objects.get(pk=sign_off.pk)]
     assert [(t.status, t.owner_id) for t in done] == [(STATUS.DONE, lee.pk)] * 2
     return Leaver(lee, action, evidence, done, held)

@@ -10,12 +10,22 @@ from django.dispatch import receiver
 from django.utils import timezone
 from viewflow import this
 from viewflow.workflow import flow
+from viewflow.workflow.status import STATUS
 
 from actions import services as action_services
 from actions.models import WORK_STATES, Action, ActionState
 from actions.signals import action_created, action_details_changed
 from core.workdays import add_working_days
-from workflows.base import RecordFlow, refresh_due_dates, start_flow, state_switch
+from workflows.base import (
+    RecordFlow,
+    lock_task,
+    open_tasks,
+    refresh_due_dates,
+    start_flow,
+    state_switch,
+)
+from workflows.services import can_pick_up
+from workflows.timeline import REASSIGNED, RELEASED, record_task_event
 
 S = ActionState
 
@@ -69,6 +79,7 @@ class ActionFlow(RecordFlow):
         flow.View(None)
         .Annotation(title="Do the work and submit evidence")
         .Permission("agencies.update_action", obj=_agency)
+        .Assign(this.work_owner)
         .onCreate(this.on_task_created)
         .Next(this.route)
     )
@@ -103,6 +114,16 @@ class ActionFlow(RecordFlow):
 
     end = flow.End()
 
+    def work_owner(self, activation: Any) -> Any:
+        """The work goes to the action's named lead (issue 9), while they may take it;
+        else it waits in the agency's queue. Sign-off stays a queue: any of the agency's
+        leads holding ``sign_off_action`` signs off, not necessarily the named lead (a
+        designated lead may do the work without being the one who signs it off)."""
+        lead = activation.process.artifact.lead
+        if lead is not None and can_pick_up(lead, activation.task):
+            return lead
+        return None
+
     def learning_check_moment(self, activation: Any) -> datetime:
         """The start of the day the check falls due, read from the record (the truth)."""
         action = activation.process.artifact
@@ -121,3 +142,31 @@ def _start_action_flow(sender: Any, action: Action, **kwargs: Any) -> None:
 @receiver(action_details_changed, dispatch_uid="workflows.refresh_action_due_dates")
 def _refresh_action_due_dates(sender: Any, action: Action, fields: set[str], **kwargs: Any) -> None:
     refresh_due_dates(action, fields)
+
+
+@receiver(action_details_changed, dispatch_uid="workflows.work_follows_the_lead")
+def _work_follows_the_lead(
+    sender: Any, action: Action, fields: set[str], by: Any = None, **kwargs: Any
+) -> None:
+    """A new lead takes over the open work task (as the work task goes to the named lead
+    when it opens); a lead who may not take it leaves it in the agency's queue. Inside
+    the change's transaction, noted on the action's history."""
+    if "lead" not in fields:
+        return
+    for task in open_tasks(action):
+        if task.flow_task.name != "work":
+            continue
+        lock_task(task)
+        if task.status not in (STATUS.NEW, STATUS.ASSIGNED) or task.owner_id == action.lead_id:
+            continue
+        lead = action.lead
+        with task.activation() as activation:
+            if lead is not None and can_pick_up(lead, task):
+                record_task_event(task, REASSIGNED, by=by, to=lead, holder=task.owner_id)
+                if task.status == STATUS.NEW:
+                    activation.assign(user=lead)
+                else:
+                    activation.reassign(user=lead)
+            elif task.status == STATUS.ASSIGNED:
+                record_task_event(task, RELEASED, by=by, holder=task.owner_id)
+                activation.unassign()

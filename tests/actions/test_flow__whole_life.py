@@ -37,10 +37,10 @@ def test_whole_life_with_return_timer_and_reopen(alice, charlie, li, manager):
 
     assert process_for(action) is not None
     assert open_task_names(action) == ["work"]
-    # the work task is in alice's queue, never in charlie's
-    assert list(task_queue(user=alice).filter(process__artifact_object_id=action.pk))
-    assert not task_queue(user=charlie).filter(process__artifact_object_id=action.pk).exists()
-    assert task_queue(user=charlie).filter(process__artifact_object_id=other.pk).exists()
+    # the work task is assigned to alice, its lead (issue 9), never seen by charlie
+    assert list(task_inbox(user=alice).filter(process__artifact_object_id=action.pk))
+    assert not task_inbox(user=charlie).filter(process__artifact_object_id=action.pk).exists()
+    assert task_inbox(user=charlie).filter(process__artifact_object_id=other.pk).exists()
 
     services.action_start_work(action=action, by=alice)
     services.action_report_progress(action=action, by=alice, text="Training booked")
@@ -130,7 +130,7 @@ def test_cancel_cancels_the_process(alice, manager):
 def test_completing_a_task_assigns_it_to_whoever_acted(alice, manager):
     action = make_action(agency=alice.memberships.first().agency, lead=alice, by=manager)
     task = open_tasks(action).get()
-    assert task.status == STATUS.NEW
+    assert task.status == STATUS.ASSIGNED and task.owner == alice  # its lead's (issue 9)
     services.action_start_work(action=action, by=alice)
     services.action_add_evidence(action=action, by=alice, description="Notes")
     services.action_submit_evidence(action=action, by=alice)

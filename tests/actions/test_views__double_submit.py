@@ -27,6 +27,7 @@ from tests.conftest import login
 from tests.factories import in_days, walk_to
 from tests.factories.actions import make_action, make_recommendation, make_review
 from workflows.base import open_tasks
+from workflows.services import task_release
 
 AT = r"at \d{1,2}:\d\d[ap]m\."
 
@@ -111,7 +112,7 @@ def test_a_double_posted_new_action_is_created_once(manager, alice, agency_a):
 def test_a_double_clicked_sign_off_says_the_step_was_already_taken(accepted, alice):
     client = login(alice)
     token = token_on(client.get(accepted.get_absolute_url()), "sign_off")
-    data = {"sign_off-note": "", "sign_off-submission_token": token}
+    data = {"sign_off-note": "", "sign_off-submission_token": token, "confirm": "yes"}
     assert client.post(step_url(accepted, "sign_off"), data).status_code == 302
 
     second = client.post(step_url(accepted, "sign_off"), data, follow=True)
@@ -162,6 +163,7 @@ def test_a_double_posted_cancel_says_it_was_already_taken(action, manager):
     client = login(manager)
     data = {
         "cancel-reason": "Duplicate",
+        "confirm": "yes",
         "cancel-submission_token": token_on(client.get(action.get_absolute_url()), "cancel"),
     }
     client.post(step_url(action, "cancel"), data)
@@ -181,8 +183,9 @@ def test_every_step_form_and_action_form_carries_its_own_token(action, alice, ma
         "progress-submission_token",
         "evidence-submission_token",
         "submit-submission_token",
+        "ask_extension-submission_token",
     ]
-    assert len(set(tokens_on(page))) == 3
+    assert len(set(tokens_on(page))) == 4
     client = login(manager)
     assert len(tokens_on(client.get(action.get_absolute_url()))) >= 1  # cancel
     for url in (reverse("actions:create"), reverse("actions:edit", args=[action.pk])):
@@ -244,7 +247,7 @@ def test_a_token_is_only_its_users(accepted, alice, agency_a):
     alex = member(agency_a, Role.AGENCY_LEAD, "alex")
     client = login(alice)
     token = token_on(client.get(accepted.get_absolute_url()), "sign_off")
-    data = {"sign_off-note": "", "sign_off-submission_token": token}
+    data = {"sign_off-note": "", "sign_off-submission_token": token, "confirm": "yes"}
     client.post(step_url(accepted, "sign_off"), data)
     other = login(alex).post(step_url(accepted, "sign_off"), data, follow=True)
     text = text_of(other)
@@ -323,6 +326,7 @@ def test_a_double_posted_recommendation_change_is_made_once(manager, review):
 @pytest.mark.django_db
 def test_a_double_clicked_pick_up_and_release_say_so(action, alice):
     task = open_tasks(action).get()
+    task_release(task=task, by=alice)  # it opens held by its lead (issue 9)
     client = login(alice)
     home = client.get("/")
     data = {"next": "/", "submission_token": token_on(home)}
@@ -397,7 +401,7 @@ def test_two_sign_off_clicks_at_the_same_moment_sign_off_once(accepted, alice):
     from django.contrib.messages import get_messages
 
     token = token_on(login(alice).get(accepted.get_absolute_url()), "sign_off")
-    data = {"sign_off-note": "", "sign_off-submission_token": token}
+    data = {"sign_off-note": "", "sign_off-submission_token": token, "confirm": "yes"}
     clients = [login(alice), login(alice)]
     responses = _at_once(
         [lambda c=c: c.post(step_url(accepted, "sign_off"), data) for c in clients]

@@ -8,6 +8,7 @@ import pytest
 from agencies.models import Role
 from tests.factories import ActionFactory, member
 from workflows.base import open_tasks
+from workflows.services import task_release
 
 
 @pytest.fixture
@@ -20,14 +21,23 @@ def action_b(charlie, agency_b, manager):
     return ActionFactory(agency=agency_b, lead=charlie, by=manager)
 
 
+def in_the_queue(action):
+    """The action's work task, put back in its agency's queue by its lead: it opens
+    assigned to the named lead (issue 9), and these tests exercise the shared queue."""
+    task = open_tasks(action).get()
+    task_release(task=task, by=action.lead)
+    task.refresh_from_db()
+    return task
+
+
 @pytest.fixture
 def task_a(action_a):
-    return open_tasks(action_a).get()
+    return in_the_queue(action_a)
 
 
 @pytest.fixture
 def task_b(action_b):
-    return open_tasks(action_b).get()
+    return in_the_queue(action_b)
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from tests.factories.actions import make_action
+from tests.workflows.conftest import in_the_queue
 from workflows import selectors, views
-from workflows.base import open_tasks
 from workflows.models import TaskDue
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +30,7 @@ def tied(alice, agency_a, manager):
     tasks = []
     for i in range(9):
         action = make_action(agency=agency_a, lead=alice, by=manager, description=f"Work {i}")
-        task = open_tasks(action).get()
+        task = in_the_queue(action)
         due = day if i < 7 else day - timedelta(days=1)
         TaskDue.objects.filter(task=task).update(due_on=due, sort_on=due)
         tasks.append(task.pk)
@@ -82,7 +82,7 @@ def test_a_task_added_meanwhile_does_not_shift_the_next_page(tied, alice, agency
     first = selectors.keyset_page(selectors.queue_rows(user=user), size=3)
     assert first.last_key is not None
     # a task due before everything shown arrives: the next page does not repeat a row
-    early = open_tasks(make_action(agency=agency_a, lead=alice, by=manager)).get()
+    early = in_the_queue(make_action(agency=agency_a, lead=alice, by=manager))
     TaskDue.objects.filter(task=early).update(
         due_on=timezone.localdate(), sort_on=timezone.localdate()
     )
@@ -137,6 +137,6 @@ def test_a_cursor_that_is_not_one_shows_the_first_page(tied, alice, as_user, cur
 def test_counts_are_bounded(alice, agency_a, manager, monkeypatch):
     monkeypatch.setattr(selectors, "COUNT_BOUND", 3)
     for i in range(5):
-        make_action(agency=agency_a, lead=alice, by=manager, description=f"Work {i}")
+        in_the_queue(make_action(agency=agency_a, lead=alice, by=manager, description=f"W {i}"))
     page = selectors.keyset_page(selectors.queue_rows(user=fresh(alice)), size=2)
     assert page.count == 4 and page.count_label == "3+"

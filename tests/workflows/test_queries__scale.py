@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from agencies.models import Membership, Role
 from tests.factories.actions import make_action
+from tests.workflows.conftest import in_the_queue
 from workflows import selectors, services
-from workflows.base import open_tasks
 from workflows.models import LeadCannotAct, TaskDue
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +32,7 @@ def grow(n, *, alice, charlie, manager, agency_a, agency_b) -> None:
     for i in range(n):
         a = make_action(agency=agency_a, lead=alice, by=manager, description=f"A {i}")
         make_action(agency=agency_b, lead=charlie, by=manager, description=f"B {i}")
-        task = open_tasks(a).get()
+        task = in_the_queue(a)
         if i % 2:
             services.task_claim(task=task, by=alice)
         if i % 3 == 0:

@@ -15,6 +15,7 @@ from django.utils.html import escape
 
 from actions.models import ActionState as S
 from tests.factories import ActionFactory, walk_to
+from tests.workflows.conftest import in_the_queue
 from workflows import services
 from workflows.base import open_tasks
 from workflows.models import TaskDue
@@ -38,7 +39,7 @@ def boxes(user) -> dict[str, set[int]]:
 
 
 def work_task(action):
-    return open_tasks(action).get()
+    return in_the_queue(action)
 
 
 def make_overdue(task, days: int = 3) -> None:
@@ -128,7 +129,7 @@ def test_someone_elses_claimed_task_is_not_in_my_queue_or_overdue(action_a, alic
 def test_the_li_group_sees_review_tasks_of_every_agency(action_a, action_b, alice, charlie, li):
     walk_to(action_a, S.EVIDENCE_SUBMITTED, lead=alice)
     walk_to(action_b, S.EVIDENCE_SUBMITTED, lead=charlie)
-    reviews = {work_task(action_a).pk, work_task(action_b).pk}
+    reviews = {open_tasks(action_a).get().pk, open_tasks(action_b).get().pk}
     assert {t.flow_task.name for t in task_queue(user=fresh(li))} == {"review"}
     assert boxes(li)["queue"] == reviews
     assert reviews <= boxes(li)["visible"]

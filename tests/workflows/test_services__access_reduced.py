@@ -18,6 +18,7 @@ from agencies.models import Membership, Role
 from agencies.roles import PartnershipRole
 from core.models import Notification
 from tests.factories import ActionFactory, member, walk_to
+from tests.workflows.conftest import in_the_queue
 from workflows import services
 from workflows.base import open_tasks
 from workflows.selectors import task_inbox, task_queue, task_team, task_visible
@@ -120,7 +121,7 @@ def test_only_the_tasks_of_the_agency_left_are_released(
     # alice also leads agency B and holds one of its tasks; she leaves agency A only
     Membership.objects.create(user=alice, agency=agency_b, role=Role.AGENCY_LEAD)
     action_b = ActionFactory(agency=agency_b, lead=charlie, by=manager)
-    task_b = open_tasks(action_b).get()
+    task_b = in_the_queue(action_b)
     services.task_claim(task=task_b, by=fresh(alice))
     Membership.objects.get(user=alice, agency=claimed.process.artifact.agency).delete()
     assert held(claimed) == (STATUS.NEW, None)

@@ -25,6 +25,7 @@ from actions.models import ActionState as S
 from agencies.models import Role
 from agencies.roles import PartnershipRole
 from tests.factories import ActionFactory, UserFactory, member, walk_to
+from tests.workflows.conftest import in_the_queue
 from workflows import services
 from workflows.base import open_tasks
 from workflows.models import TaskDue
@@ -87,7 +88,7 @@ def test_the_partnership_manager_sees_every_agencys_tasks_and_the_li_groups(
 def test_the_team_tab_lists_tasks_with_holder_due_date_and_links(
     action_a, task_a, alice, agency_a, manager, mo, as_user
 ):
-    queued = open_tasks(ActionFactory(agency=agency_a, lead=alice, by=manager)).get()
+    queued = in_the_queue(ActionFactory(agency=agency_a, lead=alice, by=manager))
     services.task_claim(task=task_a, by=alice)
     make_overdue(task_a)
     assert "/tasks/team/" in as_user(mo).get("/").content.decode()  # My work links to it
@@ -167,7 +168,7 @@ def test_paging_one_tab_keeps_the_others_page(alice, agency_a, manager, mo, as_u
     from workflows import views
 
     for i in range(views.PAGE_SIZE + 2):
-        ActionFactory(agency=agency_a, lead=alice, by=manager, description=f"Work {i}")
+        in_the_queue(ActionFactory(agency=agency_a, lead=alice, by=manager, description=f"W {i}"))
     # paging the queue keeps the other tabs' pages
     html = as_user(alice).get("/?overdue=3&queue=2").content.decode()
     assert 'href="?overdue=3&amp;queue=1#queue"' in html
@@ -249,8 +250,8 @@ def populate(n: int, *, alice, charlie, manager, agency_a, agency_b, li) -> None
     for i in range(n):
         a = ActionFactory.create(agency=agency_a, lead=alice, by=manager, description=f"A work {i}")
         ActionFactory.create(agency=agency_b, lead=charlie, by=manager, description=f"B work {i}")
-        if i % 2:
-            services.task_claim(task=open_tasks(a).get(), by=alice)
+        if not i % 2:  # the work opens assigned to its lead: half back in the queue
+            services.task_release(task=open_tasks(a).get(), by=alice)
         if i % 3 == 0:
             make_overdue(open_tasks(a).get())
         if i % 3 == 1:
