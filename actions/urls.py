@@ -11,6 +11,7 @@ urlpatterns = [
     path("new/", views.action_create, name="create"),
     path("export.<str:fmt>", views.action_export, name="export"),
     path("import/", views.action_import, name="import"),
+    path("import/template.csv", views.action_import_template, name="import-template"),
     path("<int:pk>/", views.action_detail, name="detail"),
     path("<int:pk>/edit/", views.action_edit, name="edit"),
     path("<int:pk>/steps/<str:step>/", views.action_step, name="step"),

@@ -3,6 +3,7 @@ downloads, exports and import. Views check permission, call a service, respond."
 
 from __future__ import annotations
 
+import csv
 from datetime import datetime
 from typing import Any
 
@@ -452,6 +453,19 @@ def _plan_words() -> dict[str, Any]:
         "new_noun": importer.new_noun if importer else "record",
         "help_text": importer.help_text if importer else "",
     }
+
+
+@login_required
+def action_import_template(request: HttpRequest) -> HttpResponse:
+    """An empty plan to fill in: the header row of the columns the importer reads, in
+    its order (CSV, UTF-8 with a byte-order mark so spreadsheet programs read it right)."""
+    if not request.user.has_perm("actions.manage_plan"):
+        raise PermissionDenied(services.NOT_PERMITTED_CREATE)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="action-plan-template.csv"'
+    response.write("\ufeff")
+    csv.writer(response).writerow(_plan_words()["columns"])
+    return response
 
 
 @login_required

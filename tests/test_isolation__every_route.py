@@ -197,6 +197,7 @@ MATRIX: dict[str, Record | Listing | Forbidden] = {
         kwargs=lambda w: {"fmt": "csv"}, query="?review={shared}"
     ),
     "actions:import": Forbidden(),
+    "actions:import-template": Forbidden(),
     "actions:detail": Record(pk(lambda w: w.a.action)),
     "actions:step": Record(
         pk(lambda w: w.a.action),

@@ -262,3 +262,48 @@ def test_xlsx_export_holds_only_visible_actions(alice, charlie, manager, agency_
     texts = {str(c.value) for row in sheet.iter_rows() for c in row}
     assert "Police work" in texts and "CSC work" not in texts
     assert login(charlie).get(reverse("actions:export", args=["pdf"])).status_code == 404
+
+
+# -- the template file, and what the page says happens to an exported plan ----------------
+@pytest.mark.django_db
+def test_the_template_holds_the_columns_the_importer_reads_and_fills_in_to_an_import(
+    alice, manager, review, agency_a
+):
+    response = login(manager).get(reverse("actions:import-template"))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    text = response.content.decode("utf-8-sig")
+    assert text.strip().split(",") == list(importing.plan_table().columns)
+    filled = text + f"{review.title},1,,1.1,Train staff,{agency_a.name},alice,31/03/2027\r\n"
+    upload = SimpleUploadedFile("filled.csv", filled.encode("utf-8-sig"), "text/csv")
+    client = login(manager)
+    token = token_of(client.post(URL, {"plan": upload}))
+    client.post(URL, {"token": token, "step": "import"})
+    assert Action.objects.get().description == "Train staff"
+    # the template is for whoever may import: others get 403, as the import page
+    assert login(alice).get(reverse("actions:import-template")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_page_says_an_import_only_adds_and_an_exported_plan_repeats_as_duplicates(
+    manager, alice, agency_a, review
+):
+    page = text_of(login(manager).get(URL))
+    assert "action plan template (CSV)" in page
+    assert "An import only adds actions" in page and "refused as a duplicate" in page
+    assert "can be imported as it is" not in page
+    # what it says is what happens: the exported plan, imported back, is refused row by row
+    make_action(
+        agency=agency_a,
+        lead=alice,
+        by=manager,
+        description="Train staff",
+        source=review.recommendations.get(),
+    )
+    exported = login(manager).get(reverse("actions:export", args=["csv"])).content
+    again = login(manager).post(
+        URL, {"plan": SimpleUploadedFile("again.csv", exported, "text/csv")}
+    )
+    assert importing.ALREADY_IN_PLAN in again.content.decode().replace("&#x27;", "'")
+    assert Action.objects.count() == 1
