@@ -202,6 +202,7 @@ class ActionCreateSerializer(serializers.Serializer):
     """A new action. Its source, if any, is ``source`` (``{"type": ..., "id": ...}``) or
     a source's alias field (``recommendation``: the id of a recommendation)."""
 
+    # (the metaclass takes declared fields off the class: no clash with Field.source)
     source = SourceField(required=False, allow_null=True)  # type: ignore[assignment]
     agency = ScopedPrimaryKeyRelatedField(scope=open_agencies, model=Agency)
     # Anyone who is not an agency lead of an agency the caller sees, whether the account

@@ -89,6 +89,7 @@ def has_evidence(action: Any) -> bool:
 
 
 class ActionQuerySet(models.QuerySet["Action"]):
+    # The stubs type bulk_create's parameters one by one; this passes them all through.
     def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         # bulk_create skips save(): set the original target date here too.
         objs = list(objs)

@@ -176,8 +176,10 @@ def sources() -> list[Source]:
 
 
 def source_for(model_or_record: type[Model] | Record) -> Source | None:
-    model = model_or_record if isinstance(model_or_record, type) else type(model_or_record)
-    return _REGISTRY.get(model)  # type: ignore[call-overload]
+    model: type[Model] = (
+        model_or_record if isinstance(model_or_record, type) else type(model_or_record)
+    )
+    return _REGISTRY.get(model)
 
 
 def by_key(key: str) -> Source | None:

@@ -173,13 +173,15 @@ class _Scoped:
 
     ``model`` tells the OpenAPI document the field's type; its queryset is never read."""
 
+    context: dict[str, Any]  # DRF's Field.context, which this mixin is used with
+
     def __init__(self, *, scope: Scope, model: type[Model], **kwargs: Any) -> None:
         self.scope = scope
         kwargs["queryset"] = model._default_manager.none()
         super().__init__(**kwargs)
 
     def get_queryset(self) -> QuerySet[Any]:
-        request = self.context.get("request")  # type: ignore[attr-defined]
+        request = self.context.get("request")
         return self.scope(getattr(request, "user", None) or AnonymousUser())
 
 

@@ -58,4 +58,7 @@ def install() -> None:
         api_field.default_error_messages["invalid_choice"] = API_CHOICE
     for related in (relations.PrimaryKeyRelatedField, relations.SlugRelatedField):
         related.default_error_messages["does_not_exist"] = API_NO_RECORD
+    # Every DRF field raises its errors through Field.fail, formatting the input into the
+    # message there: capping the values at this one point covers every field and message
+    # (a setting per field would miss the ones DRF adds later).
     drf_fields.Field.fail = _fail  # type: ignore[method-assign]
