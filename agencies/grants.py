@@ -69,6 +69,34 @@ def sync_user_grants(*, user: Any) -> None:
         access_reduced.send(sender=type(user), user=user)
 
 
+def resync_drifted_grants() -> int:
+    """After a change to the role table (``agencies/roles.py``), re-derive the grants of
+    every user whose object permissions no longer match their memberships. Run after each
+    ``migrate`` (``agencies.signals``); two set-based reads, then one sync per drifted
+    user. Returns how many users were re-derived."""
+    perms = _agency_permissions()
+    wanted: dict[int, set[tuple[int, int]]] = {}
+    for user_id, agency_id, role in Membership.objects.filter(agency__is_active=True).values_list(
+        "user_id", "agency_id", "role"
+    ):
+        for codename in AGENCY_ROLE_PERMISSIONS.get(role, set()):
+            if codename in perms:
+                wanted.setdefault(user_id, set()).add((agency_id, perms[codename].pk))
+    held: dict[int, set[tuple[int, int]]] = {}
+    for user_id, agency_id, perm_id in AgencyUserObjectPermission.objects.values_list(
+        "user_id", "content_object_id", "permission_id"
+    ):
+        held.setdefault(user_id, set()).add((agency_id, perm_id))
+    drifted = [uid for uid in set(wanted) | set(held) if wanted.get(uid) != held.get(uid)]
+    if not drifted:
+        return 0
+    from django.contrib.auth import get_user_model
+
+    for user in get_user_model().objects.filter(pk__in=drifted):
+        sync_user_grants(user=user)
+    return len(drifted)
+
+
 def clear_permission_caches(user: Any) -> None:
     """Django caches permissions on the user object; drop the caches so a change is
     visible at once to whoever holds this instance."""

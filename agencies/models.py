@@ -7,6 +7,18 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from core.models import TimeStampedModel
 
 
+def validate_regular_expression(value: str) -> None:
+    """The partnership's case reference pattern must compile."""
+    import re
+
+    from django.core.exceptions import ValidationError
+
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValidationError(f"This is not a valid regular expression: {exc}") from exc
+
+
 class AgencyKind(models.TextChoices):
     CHILDRENS_SOCIAL_CARE = "csc", "Children's social care"
     POLICE = "police", "Police"
@@ -17,6 +29,9 @@ class AgencyKind(models.TextChoices):
     YOUTH_JUSTICE = "youth_justice", "Youth justice"
     VOLUNTARY_SECTOR = "voluntary", "Voluntary sector"
     OTHER = "other", "Other"
+    # The partnership itself (its business unit, the Chair): the owner of actions no single
+    # agency owns, such as the improvement plan's. Partnership roles see it as every agency.
+    PARTNERSHIP = "partnership", "Safeguarding partnership"
 
 
 class Agency(TimeStampedModel):
@@ -35,6 +50,14 @@ class Agency(TimeStampedModel):
             ("view_agency_records", "See the agency's records"),
             ("raise_challenge", "Raise a challenge on behalf of the agency"),
             ("respond_to_challenge", "Respond to challenges raised against the agency"),
+            (
+                "respond_challenge_manager",
+                "Respond to challenges against the agency at manager level",
+            ),
+            (
+                "respond_challenge_senior",
+                "Respond to challenges against the agency as a designated or senior lead",
+            ),
             ("complete_audit_form", "Complete the agency's audit forms"),
             ("update_action", "Report progress and submit evidence on the agency's actions"),
             ("sign_off_action", "Sign off the agency's actions"),
@@ -112,6 +135,21 @@ class Partnership(models.Model):
         help_text="An action overdue by more than this many working days is flagged to "
         "the partnership manager.",
     )
+    case_reference_pattern = models.CharField(
+        max_length=200,
+        default=r"^(?=.*[0-9])[A-Z0-9][A-Z0-9/-]{2,29}$",
+        validators=[validate_regular_expression],
+        help_text="A regular expression every case reference must match (audits' cases, "
+        "professional differences). The default takes 3 to 30 capital letters, digits, "
+        "hyphens and slashes with at least one digit (e.g. LCS-104233), so a child's name "
+        "cannot be entered.",
+    )
+    case_reference_hint = models.CharField(
+        max_length=200,
+        default="The child's case number in your agency's system, for example LCS-104233. "
+        "Never a name.",
+        help_text="Shown under every case reference field.",
+    )
 
     def __str__(self) -> str:
         return self.name
@@ -150,3 +188,33 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class CaseOpening(models.Model):
+    """One opening of a case-level record (an audit form, a case in an audit's sample, a
+    professional difference about a child): who, when, which record, which agency's case.
+    Written by ``agencies.casework.log_opening``; read by the partnership manager."""
+
+    opened_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="case_openings"
+    )
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="case_openings", null=True, blank=True
+    )
+    case_reference = models.CharField(max_length=60, db_index=True)
+    record_type = models.CharField(max_length=100)
+    record_id = models.PositiveBigIntegerField()
+    record_label = models.CharField(max_length=200)
+    path = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        permissions = [("view_case_openings", "Read the log of openings of case-level records")]
+        indexes = [
+            models.Index(fields=["agency", "-id"], name="caseopening_agency"),
+            models.Index(fields=["case_reference", "-id"], name="caseopening_case"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} opened {self.record_label} ({self.case_reference})"

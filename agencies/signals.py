@@ -17,6 +17,7 @@ from agencies.grants import (
     access_reduced,
     clear_permission_caches,
     ensure_partnership_groups,
+    resync_drifted_grants,
     sync_agency_grants,
     sync_user_grants,
 )
@@ -122,6 +123,10 @@ def _create_groups(sender: Any, **kwargs: Any) -> None:
     # re-applying the (idempotent) table every time means the last run sees them all,
     # whatever the order of INSTALLED_APPS.
     ensure_partnership_groups()
+    if getattr(sender, "label", None) == "agencies":
+        # the Agency's permissions exist by now: a role given a permission since the
+        # last migrate reaches the people who hold that role (roles.py is the truth)
+        resync_drifted_grants()
 
 
 post_migrate.connect(_create_groups, dispatch_uid="agencies.ensure_partnership_groups")
