@@ -6,9 +6,11 @@ Each filter reads its value as the page or the API wants it (``api=``): on the p
 select of what the user may see ("Choose an agency from the list"; an invalid filter is
 shown on its field while the valid ones apply), in the API a strict value ("Must be a
 whole number.", "Unknown state “bogus”."). The filters: ``q`` (search), ``agency``, one
-per registered source parent (``review``: ``actions.sources``), ``state``, ``rag`` and
-``mine`` (API only). The queryset it filters is already scoped to the agencies the user
-may see (``selectors.action_list``)."""
+per registered source parent (``review``: ``actions.sources``), ``state``, ``rag``,
+``mine`` (API only), and for the overview's links ``extended``, ``extension`` (an
+extension request's decision), ``verdict`` (a learning check's), ``due_from`` and
+``due_to`` (the target date, YYYY-MM-DD). The queryset it filters is already scoped to
+the agencies the user may see (``selectors.action_list``)."""
 
 from __future__ import annotations
 
@@ -19,12 +21,20 @@ from typing import Any
 import django_filters
 from django import forms
 from django.core.validators import EMPTY_VALUES
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from actions import sources
-from actions.models import Action, ActionState, Rag
+from actions.models import (
+    Action,
+    ActionState,
+    ExtensionDecision,
+    ExtensionRequest,
+    LearningCheck,
+    Rag,
+    Verdict,
+)
 from actions.selectors import SEARCH_MAX_LENGTH, rag_q, search_q
 from agencies.selectors import visible_agencies
 from core.api import MAX_ID, WHOLE_NUMBER
@@ -250,6 +260,33 @@ _RAG = _choices(
     api_message="Unknown RAG status “%(value)s”.",
 )
 
+_EXTENSION = _choices(
+    ExtensionDecision.choices,
+    label="Extension request",
+    empty="Any",
+    page_message="Choose an extension decision from the list",
+    api_message="Unknown extension decision “%(value)s”.",
+)
+_VERDICT = _choices(
+    Verdict.choices,
+    label="Learning check verdict",
+    empty="Any",
+    page_message="Choose a learning check verdict from the list",
+    api_message="Unknown verdict “%(value)s”.",
+)
+
+
+def _date_field(label: str) -> Callable[[Any, bool], forms.Field]:
+    def make(user: Any, api: bool) -> forms.Field:
+        return forms.DateField(
+            label=label,
+            required=False,
+            input_formats=["%Y-%m-%d"],
+            error_messages={"invalid": "Enter a date as YYYY-MM-DD"},
+        )
+
+    return make
+
 
 def _tail_filters() -> dict[str, TwoWayFilter]:
     return {
@@ -267,6 +304,36 @@ def _tail_filters() -> dict[str, TwoWayFilter]:
             serializers.BooleanField(help_text="Only the actions the caller leads."),
             lambda user, api: StrictBooleanField(required=False),
             lambda qs, value, user: qs.filter(lead=user) if value else qs,
+        ),
+        # The overview's figures (``actions.overview``) link to the list with these.
+        "extended": _two_way(
+            serializers.BooleanField(help_text="Only actions whose target date was extended."),
+            lambda user, api: StrictBooleanField(required=False, label="Extended"),
+            lambda qs, value, user: qs.filter(extensions__gt=0) if value else qs,
+        ),
+        "extension": _two_way(
+            serializers.ChoiceField(choices=ExtensionDecision.choices),
+            _EXTENSION,
+            lambda qs, value, user: qs.filter(
+                Exists(ExtensionRequest.objects.filter(action=OuterRef("pk"), decision=value))
+            ),
+        ),
+        "verdict": _two_way(
+            serializers.ChoiceField(choices=Verdict.choices),
+            _VERDICT,
+            lambda qs, value, user: qs.filter(
+                Exists(LearningCheck.objects.filter(action=OuterRef("pk"), verdict=value))
+            ),
+        ),
+        "due_from": _two_way(
+            serializers.DateField(help_text="Target date on or after (YYYY-MM-DD)."),
+            _date_field("Due on or after"),
+            lambda qs, value, user: qs.filter(target_date__gte=value),
+        ),
+        "due_to": _two_way(
+            serializers.DateField(help_text="Target date on or before (YYYY-MM-DD)."),
+            _date_field("Due on or before"),
+            lambda qs, value, user: qs.filter(target_date__lte=value),
         ),
     }
 

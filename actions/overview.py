@@ -1,0 +1,252 @@
+"""The actions' section of the partnership overview (``core.overview``; registered in
+``ActionsConfig.ready()``): actions by agency and RAG, overdue and extended, waiting for
+review or sign-off, learning checks due and their verdicts, and the trend by quarter of
+target date.
+
+Every figure counts what ``selectors.action_list`` gives the user filtered by the list's
+own FilterSet (``actions.filters``), with the same rules (``selectors.rag_q``, the same
+``today`` and amber window), and links to that list filtered the same way, so a figure
+and the list it opens always agree. Four queries whatever the number of actions: the
+amber window, the visible agencies, the per-agency counts, and one aggregate for the rest.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.urls import reverse
+
+from actions.models import (
+    Action,
+    ActionState,
+    ExtensionDecision,
+    ExtensionRequest,
+    LearningCheck,
+    Rag,
+    Verdict,
+)
+from actions.selectors import rag_q
+from agencies.models import AgencyKind, Partnership
+from agencies.selectors import visible_agencies
+from core.overview import Cell, Figure, FigureRow, FigureTable, Period, SectionFigures
+
+# The RAG columns, worst first, as the board reads them.
+RAG_ORDER = [Rag.RED, Rag.AMBER, Rag.GREEN, Rag.COMPLETE, Rag.CANCELLED]
+TONES = {Rag.RED: "red", Rag.AMBER: "amber", Rag.GREEN: "green", Rag.CANCELLED: "grey"}
+
+
+def list_url(**params: Any) -> str:
+    """The actions list filtered by ``params`` (the list's query parameters)."""
+    base = reverse("actions:list")
+    query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
+    return f"{base}?{query}" if query else base
+
+
+def _pending_extension() -> Exists:
+    return Exists(
+        ExtensionRequest.objects.filter(action=OuterRef("pk"), decision=ExtensionDecision.PENDING)
+    )
+
+
+def _verdict(verdict: str) -> Exists:
+    return Exists(LearningCheck.objects.filter(action=OuterRef("pk"), verdict=verdict))
+
+
+def build(user: Any, period: Period) -> SectionFigures | None:
+    today = period.today
+    amber_days = Partnership.current().amber_window_days
+    agencies = visible_agencies(user)
+    qs = Action.objects.filter(agency__in=agencies)
+
+    def rag(value: str) -> Q:
+        return rag_q(value, today=today, amber_days=amber_days)
+
+    # 1. Per agency and RAG (one GROUP BY query).
+    per_agency = {
+        row["agency_id"]: row
+        for row in qs.order_by()
+        .values("agency_id")
+        .annotate(total=Count("pk"), **{r.value: Count("pk", filter=rag(r)) for r in RAG_ORDER})
+    }
+    # 2. Everything else (one aggregate query).
+    trend_counts: dict[str, Any] = {}
+    for i, quarter in enumerate(period.quarters):
+        due = Q(target_date__gte=quarter.start, target_date__lte=quarter.end)
+        trend_counts[f"q{i}_due"] = Count("pk", filter=due)
+        trend_counts[f"q{i}_complete"] = Count("pk", filter=due & rag(Rag.COMPLETE))
+        trend_counts[f"q{i}_red"] = Count("pk", filter=due & rag(Rag.RED))
+    pending = _pending_extension()
+    counts = qs.aggregate(
+        overdue=Count("pk", filter=rag(Rag.RED)),
+        overdue_pending=Count("pk", filter=rag(Rag.RED) & Q(pending)),
+        overdue_extended=Count("pk", filter=rag(Rag.RED) & Q(extensions__gt=0)),
+        extended=Count("pk", filter=Q(extensions__gt=0)),
+        pending=Count("pk", filter=Q(pending)),
+        review=Count("pk", filter=Q(state=ActionState.EVIDENCE_SUBMITTED)),
+        sign_off=Count("pk", filter=Q(state=ActionState.ACCEPTED)),
+        checks_due=Count("pk", filter=Q(state=ActionState.LEARNING_CHECK_DUE)),
+        **{f"verdict_{v.value}": Count("pk", filter=Q(_verdict(v))) for v in Verdict},
+        **trend_counts,
+    )
+    # 3. The agencies' names (the rows, zeros included).
+    agency_rows = []
+    totals = dict.fromkeys([r.value for r in RAG_ORDER] + ["total"], 0)
+    for agency in agencies.order_by("name").only("pk", "name", "short_name", "kind", "is_active"):
+        row = per_agency.get(agency.pk)
+        if row is None and (not agency.is_active or agency.kind == AgencyKind.PARTNERSHIP):
+            continue
+        row = row or {"total": 0, **dict.fromkeys([r.value for r in RAG_ORDER], 0)}
+        for key in totals:
+            totals[key] += row[key]
+        agency_rows.append(
+            FigureRow(
+                agency.label,
+                (
+                    *(
+                        Cell(row[r.value], list_url(agency=agency.pk, rag=r.value))
+                        for r in RAG_ORDER
+                    ),
+                    Cell(row["total"], list_url(agency=agency.pk)),
+                ),
+                url=list_url(agency=agency.pk),
+            )
+        )
+
+    by_rag = FigureTable.single(
+        "Actions by RAG rating",
+        "Actions",
+        [
+            Figure(r.label, totals[r.value], list_url(rag=r.value), tone=TONES.get(r, ""))
+            for r in RAG_ORDER
+        ],
+        row_heading="RAG rating",
+    )
+    by_agency = FigureTable(
+        caption="Actions by agency and RAG rating",
+        columns=(*(r.label for r in RAG_ORDER), "All"),
+        rows=tuple(agency_rows),
+        row_heading="Agency",
+        chart=False,
+        note="Each number opens the list of those actions.",
+    )
+    open_by_agency = FigureTable.single(
+        "Overdue actions by agency",
+        "Overdue",
+        [
+            Figure(row.label, row.cells[0].value, row.cells[0].url, tone="red")
+            for row in agency_rows
+            if row.cells[0].value
+        ],
+        row_heading="Agency",
+        note="" if counts["overdue"] else "No action is overdue.",
+    )
+    overdue = FigureTable.single(
+        "Overdue and extended",
+        "Actions",
+        [
+            Figure(
+                "Overdue",
+                counts["overdue"],
+                list_url(rag=Rag.RED),
+                hint="target date passed, work not signed off",
+            ),
+            Figure(
+                "Overdue, an extension asked for",
+                counts["overdue_pending"],
+                list_url(rag=Rag.RED, extension=ExtensionDecision.PENDING),
+                hint="still overdue until the partnership manager approves it",
+            ),
+            Figure(
+                "Overdue after an extension",
+                counts["overdue_extended"],
+                list_url(rag=Rag.RED, extended="yes"),
+            ),
+            Figure("Extended at least once", counts["extended"], list_url(extended="yes")),
+            Figure(
+                "Extension waiting for a decision",
+                counts["pending"],
+                list_url(extension=ExtensionDecision.PENDING),
+            ),
+        ],
+        chart=False,
+    )
+    waiting = FigureTable.single(
+        "Waiting for the partnership",
+        "Actions",
+        [
+            Figure(
+                "Evidence waiting for review",
+                counts["review"],
+                list_url(state=ActionState.EVIDENCE_SUBMITTED),
+                hint="by the Learning and Improvement group",
+            ),
+            Figure(
+                "Waiting for sign-off",
+                counts["sign_off"],
+                list_url(state=ActionState.ACCEPTED),
+                hint="evidence accepted, the agency lead signs off",
+            ),
+            Figure(
+                "Learning check due",
+                counts["checks_due"],
+                list_url(state=ActionState.LEARNING_CHECK_DUE),
+            ),
+        ],
+        chart=False,
+    )
+    verdicts = FigureTable.single(
+        "Learning check verdicts",
+        "Actions",
+        [Figure(v.label, counts[f"verdict_{v.value}"], list_url(verdict=v.value)) for v in Verdict],
+        row_heading="Verdict",
+        note="Actions with at least one learning check with this verdict.",
+    )
+    trend = FigureTable(
+        caption="Actions by quarter of target date",
+        columns=("Due", "Complete", "Overdue"),
+        rows=tuple(
+            FigureRow(
+                quarter.label,
+                (
+                    Cell(
+                        counts[f"q{i}_due"],
+                        list_url(due_from=quarter.start, due_to=quarter.end),
+                    ),
+                    Cell(
+                        counts[f"q{i}_complete"],
+                        list_url(due_from=quarter.start, due_to=quarter.end, rag=Rag.COMPLETE),
+                    ),
+                    Cell(
+                        counts[f"q{i}_red"],
+                        list_url(due_from=quarter.start, due_to=quarter.end, rag=Rag.RED),
+                    ),
+                ),
+            )
+            for i, quarter in enumerate(period.quarters)
+        ),
+        row_heading="Quarter",
+        note=(
+            "Financial-year quarters (Q1 is April to June). Complete: signed off; "
+            "overdue: the target date has passed and the work is not signed off."
+        ),
+    )
+    key_figures = (
+        Figure("Actions", totals["total"], list_url()),
+        Figure("Overdue", counts["overdue"], list_url(rag=Rag.RED)),
+        Figure(
+            "Evidence waiting for review",
+            counts["review"],
+            list_url(state=ActionState.EVIDENCE_SUBMITTED),
+        ),
+        Figure(
+            "Learning checks due",
+            counts["checks_due"],
+            list_url(state=ActionState.LEARNING_CHECK_DUE),
+        ),
+    )
+    return SectionFigures(
+        key_figures=key_figures,
+        tables=(by_rag, by_agency, open_by_agency, overdue, waiting, verdicts, trend),
+    )

@@ -1,0 +1,73 @@
+"""The partnership overview (``/overview/``) and its board paper: the same figures
+(``core.overview.build_overview``: every registered section) as a page that prints as an
+A4 document, as a PDF rendered by WeasyPrint from the same templates, and as an XLSX."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.views.decorators.http import require_GET
+
+from core.overview import Period, build_overview
+from overview import exporting, pdf
+from overview.access import may_see_overview
+
+TITLE = "Partnership overview"
+
+
+def _context(request: HttpRequest) -> dict[str, Any]:
+    if not may_see_overview(request.user):
+        raise PermissionDenied("The overview is for the partnership's roles.")
+    period = Period.ending()
+    return {
+        "title": TITLE,
+        "period": period,
+        "sections": build_overview(request.user, period),
+    }
+
+
+@require_GET
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    return render(request, "overview/index.html", _context(request))
+
+
+def _filename(context: dict[str, Any], ext: str) -> str:
+    return f"board-paper-{context['period'].today.isoformat()}.{ext}"
+
+
+@require_GET
+@login_required
+def board_paper_pdf(request: HttpRequest) -> HttpResponse:
+    context = _context(request)
+    if not pdf.available():
+        return render(
+            request,
+            "overview/pdf_unavailable.html",
+            {"title": "The PDF cannot be made on this server", "missing": pdf.missing()},
+            status=503,
+        )
+    html = render_to_string("overview/paper.html", context, request=request)
+    response = HttpResponse(
+        pdf.render(html, base_url=request.build_absolute_uri("/")),
+        content_type="application/pdf",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_filename(context, "pdf")}"'
+    return response
+
+
+@require_GET
+@login_required
+def board_paper_xlsx(request: HttpRequest) -> HttpResponse:
+    context = _context(request)
+    response = HttpResponse(
+        exporting.write_xlsx(context["sections"], context["period"]),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_filename(context, "xlsx")}"'
+    return response
