@@ -141,7 +141,8 @@ def _new_target_date(value: date) -> date:
 
 
 def _eligible_lead(agency: Agency | int, username: str) -> Any:
-    """The agency lead of ``agency`` with ``username``. Anyone else, whether the account
+    """The member of ``agency`` with ``username`` who may lead its actions
+    (``update_action`` on it). Anyone else, whether the account
     exists or not, is the same error: the answer never tells who has an account."""
     lead = members_with(agency, "update_action").filter(username=username).first()
     if lead is None:
@@ -211,7 +212,8 @@ class ActionCreateSerializer(serializers.Serializer):
         scope=visible_leads,
         model=get_user_model(),
         slug_field="username",
-        help_text="The username of an agency lead of the agency.",
+        help_text="The username of a member of the agency who may lead its actions "
+        f"(holds update_action on it: {services.LEAD_ROLES}).",
         error_messages={
             "does_not_exist": services.LEAD_NOT_IN_AGENCY,
             "invalid": services.LEAD_NOT_IN_AGENCY,
@@ -265,7 +267,9 @@ class ActionDetailsSerializer(serializers.Serializer):
 
     description = serializers.CharField(required=False)
     lead = serializers.CharField(
-        required=False, help_text="The username of an agency lead of the owning agency."
+        required=False,
+        help_text="The username of a member of the owning agency who may lead its actions "
+        f"({services.LEAD_ROLES}).",
     )
     target_date = serializers.DateField(
         required=False, help_text="A new date is today or later, and within 10 years."

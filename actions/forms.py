@@ -7,13 +7,14 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Layout, Size
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.utils.html import escape
 
 from actions.models import Action, ImpactMethod, Verdict
 
 # The target-date rule is the action service's (today or later, inside the window every
 # date keeps); the forms show its messages.
 from actions.services import (
+    LEAD_ROLES,
     TARGET_DATE_MAX_YEARS,
     TARGET_DATE_PAST,
     TARGET_DATE_TOO_FAR,
@@ -21,8 +22,8 @@ from actions.services import (
     target_date_problem,
 )
 from actions.validators import MAX_EVIDENCE_BYTES
-from agencies.models import Agency
-from agencies.selectors import members_with
+from agencies.models import Agency, Membership
+from agencies.selectors import holder_q, members_with
 from core import dates
 
 __all__ = ["TARGET_DATE_MAX_YEARS", "TARGET_DATE_PAST", "TARGET_DATE_TOO_FAR"]
@@ -162,23 +163,83 @@ class LearningCheckForm(GdsForm):
     )
 
 
-class LeadChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        agencies = ", ".join(m.agency.label for m in obj.memberships.all())
-        return f"{obj.get_full_name() or obj.username} ({agencies})"
+def person_name(user: Any) -> str:
+    return str(user.get_full_name() or user.get_username())
+
+
+def lead_hint(agency: Agency | None = None) -> str:
+    """The rule for who may lead, as the hint under a lead list says it: whoever holds
+    ``update_action`` on the agency, which its agency leads and designated safeguarding
+    leads do (``agencies.roles``)."""
+    whose = f"{agency.name}'s" if agency is not None else "the owning agency's"
+    return f"Someone who may lead {whose} actions: a member who is its {LEAD_ROLES}."
+
+
+NOBODY_MAY_LEAD = (
+    "Nobody in {agency} may lead its actions yet. An administrator must first give one "
+    f"of its members the {LEAD_ROLES} role (in the admin, under Memberships)."
+)
+
+
+def nobody_may_lead(agency: Agency) -> str:
+    """What to do when an agency has nobody who may lead its actions."""
+    return NOBODY_MAY_LEAD.format(agency=agency.name)
+
+
+def cannot_lead(user: Any, agency: Agency) -> str:
+    return f"{person_name(user)} cannot lead {agency.name}'s actions: choose someone from it"
+
+
+def eligible_leads(agency_ids: Any = None) -> dict[int, list[Any]]:
+    """Who may lead each active agency's actions (``agencies.selectors.holder_q``, the
+    rule ``user_can(lead, "update_action", agency)`` decides), by agency id, in one
+    query: the active agencies (or ``agency_ids``) with at least one such member."""
+    memberships = (
+        Membership.objects.filter(agency__is_active=True, user__is_active=True)
+        .filter(holder_q("update_action", user="user", agency="agency"))
+        .select_related("user")
+        .order_by("agency_id", "user__first_name", "user__last_name", "user__username")
+    )
+    if agency_ids is not None:
+        memberships = memberships.filter(agency_id__in=agency_ids)
+    found: dict[int, list[Any]] = {}
+    for membership in memberships:
+        people = found.setdefault(membership.agency_id, [])
+        if all(p.pk != membership.user_id for p in people):
+            people.append(membership.user)
+    return found
+
+
+class LeadField(forms.TypedChoiceField):
+    """The lead list: any id is taken here, the form decides (a lead of another agency
+    than the chosen one is refused by name, not as "not one of the choices")."""
+
+    def valid_value(self, value: Any) -> bool:
+        return True
 
 
 class ActionForm(GdsForm):
+    """A new action. The lead list offers only people who may lead (``update_action``
+    on the agency): grouped by agency, or only the chosen agency's once one is chosen
+    (a form sent back with errors; with JavaScript, as soon as it is chosen:
+    ``static/js/lead-choice.js``). A lead of another agency is refused by name."""
+
     agency = forms.ModelChoiceField(
         queryset=Agency.objects.filter(is_active=True),
         label="Owning agency",
-        error_messages={"required": "Choose the owning agency"},
+        empty_label="Choose the owning agency",
+        error_messages={
+            "required": "Choose the owning agency",
+            "invalid_choice": "Choose the owning agency",
+        },
     )
-    lead = LeadChoiceField(
-        queryset=get_user_model().objects.none(),
+    lead = LeadField(
+        coerce=int,
         label="Named lead",
-        help_text="A member of the owning agency.",
-        error_messages={"required": "Choose the named lead"},
+        error_messages={
+            "required": "Choose the named lead",
+            "invalid_choice": "Choose the named lead from the list",
+        },
     )
     reference = forms.CharField(label="Reference (optional)", required=False, max_length=30)
     description = forms.CharField(
@@ -202,15 +263,59 @@ class ActionForm(GdsForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.leads = eligible_leads()
+        agencies = {a.pk: a for a in Agency.objects.filter(is_active=True).order_by("name")}
+        self.chosen = agencies.get(self._chosen_agency_id() or 0)
         lead = self.fields["lead"]
-        assert isinstance(lead, forms.ModelChoiceField)
-        lead.queryset = (
-            get_user_model()
-            .objects.filter(is_active=True, memberships__isnull=False)
-            .distinct()
-            .order_by("first_name", "last_name", "username")
-            .prefetch_related("memberships__agency")
-        )
+        assert isinstance(lead, forms.TypedChoiceField)
+        # every eligible person stays a valid choice (a lead of another agency is then
+        # refused by name in clean), whatever is shown
+        self.people = {p.pk: p for people in self.leads.values() for p in people}
+        if self.chosen is not None:
+            people = self.leads.get(self.chosen.pk, [])
+            shown = [(self.chosen.name, [(p.pk, person_name(p)) for p in people])]
+            lead.help_text = escape(
+                lead_hint(self.chosen) if people else nobody_may_lead(self.chosen)
+            )
+        else:
+            shown = [
+                (agency.name, [(p.pk, person_name(p)) for p in self.leads[agency.pk]])
+                for agency in agencies.values()
+                if agency.pk in self.leads
+            ]
+            lead.help_text = escape(lead_hint())
+        lead.choices = [("", "Choose the named lead"), *shown]
+        lead.widget.attrs["data-lead-choice"] = "all" if self.chosen is None else "one"
+        # what the script says of an agency nobody may lead yet ({agency}: its name)
+        lead.widget.attrs["data-nobody"] = NOBODY_MAY_LEAD.format(agency="{agency}")
+
+    def _chosen_agency_id(self) -> int | None:
+        value = self.data.get("agency") if self.is_bound else self.initial.get("agency")
+        value = getattr(value, "pk", value)
+        try:
+            return int(value) if value not in (None, "") else None
+        except (TypeError, ValueError):
+            return None
+
+    def clean_lead(self) -> Any:
+        value = self.cleaned_data["lead"]
+        person = self.people.get(value)
+        if person is None:
+            raise forms.ValidationError("Choose the named lead from the list")
+        return person
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        agency, lead = data.get("agency"), data.get("lead")
+        if agency is not None and agency.pk not in self.leads:
+            self.add_error("agency", nobody_may_lead(agency))
+        elif (
+            agency is not None
+            and lead is not None
+            and all(p.pk != lead.pk for p in self.leads.get(agency.pk, []))
+        ):
+            self.add_error("lead", cannot_lead(lead, agency))
+        return data
 
 
 class PersonChoiceField(forms.ModelChoiceField):
@@ -254,20 +359,27 @@ class ActionDetailsForm(GdsForm):
         for name in ("description", "lead", "target_date"):
             if name not in editable:
                 del self.fields[name]
+        # Whoever may lead the owning agency's actions now (``update_action`` on it),
+        # never someone who no longer may (a lead who left is not offered back); where
+        # there is nobody, the lead cannot be changed here and the page says who must be
+        # added, and where.
+        self.nobody_may_lead = ""
+        self.lead_left = False
         if "lead" in self.fields:
             lead = self.fields["lead"]
             assert isinstance(lead, forms.ModelChoiceField)
-            lead.help_text = f"An agency lead of {action.agency.name}."
-            # Whoever may lead the owning agency's actions, and the current lead even if
-            # their role has changed since (so the form can be saved without changing it).
-            lead.queryset = (
-                get_user_model()
-                .objects.filter(
-                    Q(pk__in=members_with(action.agency_id, "update_action").values("pk"))
-                    | Q(pk=action.lead_id)
-                )
-                .order_by("first_name", "last_name", "username")
+            lead.help_text = escape(lead_hint(action.agency))
+            lead.queryset = members_with(action.agency_id, "update_action").order_by(
+                "first_name", "last_name", "username"
             )
+            eligible = list(lead.queryset)
+            self.lead_left = all(p.pk != action.lead_id for p in eligible)
+            if not eligible:
+                self.nobody_may_lead = nobody_may_lead(action.agency)
+                del self.fields["lead"]
+            elif self.lead_left:
+                lead.empty_label = "Choose the new lead"
+                self.initial["lead"] = None
         layout = {
             "description": Field.textarea("description", rows=4),
             "lead": Field.select("lead"),
@@ -285,3 +397,35 @@ class ActionDetailsForm(GdsForm):
             if problem:
                 raise forms.ValidationError(problem)
         return value
+
+
+class SourceChoiceForm(GdsForm):
+    """What a new action answers, asked before anything else (``/actions/new/`` naming
+    no source): one of the records of the registered sources (``actions.sources``) the
+    user may create actions on, grouped by their parent. Sent by GET: the page it leads
+    to names the record as every "Add an action" link does."""
+
+    answers = forms.ChoiceField(
+        label="What does the action answer?",
+        help_text="An action is always created on a record: a review's recommendation, "
+        "for example.",
+        error_messages={
+            "required": "Choose what the action answers",
+            "invalid_choice": "Choose what the action answers",
+        },
+    )
+    layout = (Field.select("answers"),)
+
+    def __init__(
+        self, *args: Any, options: list[tuple[str, list[tuple[str, str]]]], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        answers = self.fields["answers"]
+        assert isinstance(answers, forms.ChoiceField)
+        answers.choices = [("", "Choose a record"), *options]
+
+    def clean_answers(self) -> tuple[str, int]:
+        key, _, pk = str(self.cleaned_data["answers"]).rpartition(":")
+        if not key or not pk.isdigit():
+            raise forms.ValidationError("Choose what the action answers")
+        return key, int(pk)

@@ -11,7 +11,9 @@ Action ref             the plan's own number, such as 3.2 (optional)
 Action                 what is to be done (required)
 Agency                 the owning agency's name or short name (must be active)
 Lead                   username, e-mail or full name (first and last name, as the
-                       export writes it) of an agency lead of that agency
+                       export writes it) of a member of that agency who may
+                       lead its actions (holds update_action: an agency lead
+                       or designated safeguarding lead)
 Target date            2026-03-31, 31/03/2026, 31 Mar 2026 or a date cell; a past
                        date is kept (the plan may be late), but not one before 2000
                        or more than 10 years ahead (a typo)
@@ -211,8 +213,9 @@ LEAD_NOT_IN_AGENCY = (
     "“{value}” is not a member of {agency}: the lead must be a member of the owning agency."
 )
 LEAD_NOT_AGENCY_LEAD = (
-    "“{value}” is a member of {agency} but not one of its agency leads: the lead must be "
-    "an agency lead of the owning agency."
+    "“{value}” is a member of {agency} but may not lead its actions: only its "
+    + services.LEAD_ROLES
+    + " may."
 )
 DATE_INVALID = "“{value}” is not a date: enter it as 31/03/2026, 2026-03-31 or 31 Mar 2026."
 # A past target date is imported (an existing plan may be late), but not one that can
@@ -394,8 +397,8 @@ class _Lookups:
                 if name and all(u.pk != membership.user_id for u in members):
                     members.append(membership.user)
 
-        # Who may lead each agency's actions (its agency leads, as action creation
-        # requires): one query for every agency the file names.
+        # Who may lead each agency's actions (``update_action`` on it, as action
+        # creation requires): one query for every agency the file names.
         self.agency_leads: set[tuple[int, int]] = set()
         if named_agency_ids:
             self.agency_leads = set(

@@ -173,7 +173,13 @@ def action_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "actions/edit.html",
-        {"action": action, "form": form, "editable": editable},
+        {
+            "action": action,
+            "form": form,
+            "editable": editable,
+            # a lead who can no longer act: said why, and whom to choose instead
+            "lead_problem": lead_cannot_act(action),
+        },
         status=status,
     )
 
@@ -205,6 +211,22 @@ def _filtered(request: HttpRequest) -> tuple[Any, QuerySet[Action]]:
     return filterset, filterset.qs
 
 
+SHOWN_FILTERS = {"q", "agency", "state", "rag"}
+
+
+def _other_filters(filterset: Any) -> list[Any]:
+    """The filters the list page has no control for (those the overview's figures link
+    with: extended, extension, verdict, target dates ...) that are on: shown as a line
+    saying so, and carried by "Apply filters" as hidden fields."""
+    form = filterset.form
+    shown = SHOWN_FILTERS | set(filterset.parent_params)
+    return [
+        form[name]
+        for name in form.fields
+        if name not in shown and form[name].value() not in (None, "", [])
+    ]
+
+
 @login_required
 def action_list(request: HttpRequest) -> HttpResponse:
     filterset, qs = _filtered(request)
@@ -217,6 +239,7 @@ def action_list(request: HttpRequest) -> HttpResponse:
         {
             "form": filterset.form,
             "parent_fields": [filterset.form[name] for name in filterset.parent_params],
+            "other_filters": _other_filters(filterset),
             "page": page,
             "today": timezone.localdate(),
             "query": query.urlencode(),
@@ -292,6 +315,60 @@ def _source_from_request(request: HttpRequest) -> Any:
     return record
 
 
+NO_SOURCE = "Choose what the action answers"
+NOTHING_TO_ANSWER = (
+    "An action answers a record such as a review's recommendation, and there is none "
+    "yet: add the record first, then add its actions from it."
+)
+SOURCE_OPTIONS_MAX = 2000  # per source: a partnership's open plans, not its archive
+
+
+def _source_options(user: Any) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every record the user may create an action on, from every registered source
+    (``actions.sources``), grouped by its parent ("Child T serious case review"): one
+    query a source. Values are ``<source key>:<id>``."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for entry in sources.sources():
+        qs = entry.visible_to(user)
+        if entry.parent is not None:
+            qs = qs.select_related(entry.parent.lookup)
+        for record in qs[:SOURCE_OPTIONS_MAX]:
+            parent = getattr(record, entry.parent.lookup) if entry.parent is not None else None
+            heading = str(parent) if parent is not None else entry.kind
+            text = " ".join(str(entry.text(record) or "").split())
+            if len(text) > 90:
+                text = text[:89].rstrip() + "…"
+            label = entry.label(record) + (f": {text}" if text else "")
+            groups.setdefault(heading, []).append((f"{entry.key}:{record.pk}", label))
+    return list(groups.items())
+
+
+def _choose_source(request: HttpRequest, *, refused: bool = False) -> HttpResponse:
+    """``/actions/new/`` names no source: ask for it first (a GET form that comes back
+    here naming it). An action is never created attached to nothing: a post without a
+    source is refused here, with the same question."""
+    options = _source_options(request.user)
+    form = forms.SourceChoiceForm(
+        request.GET if "answers" in request.GET else None, options=options
+    )
+    if form.is_bound and form.is_valid():
+        entry = sources.by_key(form.cleaned_data["answers"][0])
+        pk = form.cleaned_data["answers"][1]
+        assert entry is not None
+        query = f"{entry.alias}={pk}" if entry.alias else f"source={entry.key}&source_id={pk}"
+        return redirect(f"{reverse('actions:create')}?{query}")
+    if refused:
+        form = forms.SourceChoiceForm({"answers": ""}, options=options)
+        form.is_valid()
+    status = 400 if form.is_bound else 200
+    return render(
+        request,
+        "actions/choose_source.html",
+        {"form": form, "options": options, "nothing": NOTHING_TO_ANSWER},
+        status=status,
+    )
+
+
 @login_required
 def action_create(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm("actions.manage_plan"):
@@ -300,9 +377,16 @@ def action_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and (repeated := submission.repeated()) is not None:
         return repeated
     record = _source_from_request(request)
+    if record is None:
+        return _choose_source(request, refused=request.method == "POST")
     source = sources.describe(record)
-    entry = sources.source_for(record) if record is not None else None
-    form = forms.ActionForm(request.POST or None)
+    entry = sources.source_for(record)
+    assert entry is not None
+    agency = request.GET.get("agency", "")
+    form = forms.ActionForm(
+        request.POST if request.method == "POST" else None,
+        initial={"agency": agency} if agency.isdigit() and len(agency) < 19 else None,
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -341,8 +425,8 @@ def action_create(request: HttpRequest) -> HttpResponse:
             "form": form,
             "source": source,
             # the hidden field that names the source again when the form is posted
-            "source_field": (entry.alias, record.pk) if entry is not None and entry.alias else None,
-            "source_key": entry.key if entry is not None and not entry.alias else None,
+            "source_field": (entry.alias, record.pk) if entry.alias else None,
+            "source_key": entry.key if not entry.alias else None,
         },
         status=status,
     )

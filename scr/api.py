@@ -99,9 +99,11 @@ class ReviewSerializer(serializers.ModelSerializer):
             "lead_reviewer",
             "summary",
             "death_category",
+            "learning_published_at",
             "recommendations",
             "factors",
         ]
+        read_only_fields = ["learning_published_at"]
 
 
 class ReviewListQuery(serializers.Serializer):

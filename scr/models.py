@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -52,6 +53,20 @@ class Review(TimeStampedModel):
         max_length=200, blank=True, help_text="Independent reviewer or review chair"
     )
     summary = models.TextField(blank=True)
+    # Published to the partnership: every member of every agency may then read the
+    # review's summary and recommendations (its actions stay with their agencies). Set
+    # once, by scr.services.review_publish (the partnership manager).
+    learning_published_at = models.DateTimeField(
+        "published to the partnership", null=True, blank=True, editable=False
+    )
+    learning_published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
     # CDOP learning only
     death_category = models.ForeignKey(
         "DeathCategory", on_delete=models.PROTECT, null=True, blank=True
@@ -66,6 +81,10 @@ class Review(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("scr:review", args=[self.pk])
+
+    @property
+    def is_published_to_partnership(self) -> bool:
+        return self.learning_published_at is not None
 
     def clean(self) -> None:
         # Every way in (pages, API, admin) saves through full_clean: the dates' window
@@ -178,6 +197,7 @@ REVIEW_CHANGE_LABELS = {
     "published_on": "Published",
     "death_category": "Category of death",
     "summary": "Summary",
+    "learning_published_at": "Published to the partnership",
 }
 RECOMMENDATION_CHANGE_LABELS = {"number": "Number", "text": "Recommendation"}
 
@@ -204,6 +224,8 @@ class ReviewChange(ChangeRecord):
     @property
     def title(self) -> str:
         if self.recommendation is None:
+            if "learning_published_at" in self.fields:
+                return "Published to the partnership"
             return "Review details changed"
         # the number as this change left it (it may have been changed again since)
         number = self.fields.get("number", [None, None])[1]

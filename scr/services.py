@@ -7,8 +7,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 
-from core.transitions import TransitionForbidden
+from core.transitions import TransitionForbidden, TransitionRefused
 from scr.models import (
     RECOMMENDATION_CHANGE_LABELS,
     REVIEW_CHANGE_LABELS,
@@ -19,12 +20,21 @@ from scr.models import (
 )
 
 NOT_PERMITTED = "Only the partnership manager can create or change reviews."
+NOT_PERMITTED_PUBLISH = "Only the partnership manager can publish a review to the partnership."
+ALREADY_PUBLISHED = "This review has already been published to the partnership."
+PUBLISHED_FIELD = "learning_published_at"
+NOT_PUBLISHED = "not published"
 DUPLICATE_NUMBER = "This review already has a recommendation with that number"
 NOTHING_CHANGED = "Nothing has changed"
 NOT_RECORDED = "not recorded"
 
 # What a correction may touch (the derived rapid review due date follows notified_on).
-REVIEW_EDITABLE = tuple(name for name in REVIEW_CHANGE_LABELS if name != "rapid_review_due")
+# (nor its publication to the partnership: review_publish sets that, once)
+REVIEW_EDITABLE = tuple(
+    name
+    for name in REVIEW_CHANGE_LABELS
+    if name not in ("rapid_review_due", "learning_published_at")
+)
 RECOMMENDATION_EDITABLE = tuple(RECOMMENDATION_CHANGE_LABELS)
 
 
@@ -166,3 +176,26 @@ def recommendation_update(
 
 def _display_date(value: date | None) -> str:
     return f"{value:%-d %B %Y}" if value else NOT_RECORDED
+
+
+@transaction.atomic
+def review_publish(*, review: Review, by: Any) -> Review:
+    """Publish ``review`` to the partnership: from now every member of every agency may
+    read its summary and recommendations (``scr.selectors``); its actions stay with
+    their agencies. Who published it and when are kept, and History says so. Once only:
+    a second publish is refused (``TransitionRefused``, a 409 in the API)."""
+    if not can_manage(by):
+        raise TransitionForbidden(NOT_PERMITTED_PUBLISH)
+    current = Review.objects.select_for_update().get(pk=review.pk)
+    if current.learning_published_at is not None:
+        raise TransitionRefused(ALREADY_PUBLISHED)
+    current.learning_published_at = timezone.now()
+    current.learning_published_by = by
+    current.save(update_fields=["learning_published_at", "learning_published_by", "modified"])
+    ReviewChange.objects.create(
+        review=current,
+        by=by,
+        fields={PUBLISHED_FIELD: [NOT_PUBLISHED, f"{timezone.localdate():%-d %B %Y}"]},
+    )
+    review.refresh_from_db()
+    return review

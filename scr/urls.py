@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.review_create, name="create"),
     path("<int:pk>/", views.review_detail, name="review"),
     path("<int:pk>/edit/", views.review_edit, name="review-edit"),
+    path("<int:pk>/publish/", views.review_publish, name="review-publish"),
     path("<int:pk>/recommendations/new/", views.recommendation_add, name="recommendation-add"),
     path(
         "<int:pk>/recommendations/<int:rec_pk>/edit/",

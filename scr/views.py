@@ -14,7 +14,7 @@ from django.utils.http import urlencode
 
 from core.forms import add_service_errors
 from core.submissions import ALREADY_SUBMITTED, AlreadySubmitted, Submission
-from core.transitions import TransitionForbidden
+from core.transitions import TransitionForbidden, TransitionRefused
 from scr import selectors, services
 from scr.forms import (
     FactorForm,
@@ -245,3 +245,30 @@ def recommendation_edit(request: HttpRequest, pk: int, rec_pk: int) -> HttpRespo
         },
         status=status,
     )
+
+
+@login_required
+def review_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    """Publish a review to the partnership (the partnership manager): a confirm page
+    saying what every partner will then read, and what stays with the agencies; the
+    POST publishes. 404 for a review the user cannot see, 403 for one they may not
+    publish; an already published review is said so on its page."""
+    review = selectors.review_get(user=request.user, pk=pk)
+    if not services.can_manage(request.user):
+        raise PermissionDenied(services.NOT_PERMITTED_PUBLISH)
+    if request.method == "POST":
+        try:
+            services.review_publish(review=review, by=request.user)
+        except TransitionRefused as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                f"{review.title} is published to the partnership: every partner agency's "
+                "members can now read its summary and recommendations.",
+            )
+        return redirect(review)
+    if review.is_published_to_partnership:
+        messages.error(request, services.ALREADY_PUBLISHED)
+        return redirect(review)
+    return render(request, "scr/publish.html", {"review": review})

@@ -1,5 +1,6 @@
-"""The importer's check refuses a lead who is a member of the row's agency but not one of
-its agency leads (action creation would refuse them), with a row problem, in a fixed
+"""The importer's check refuses a lead who is a member of the row's agency but may not
+lead its actions (``update_action``: its agency leads and designated safeguarding leads
+may; action creation would refuse anyone else), with a row problem, in a fixed
 number of queries however many rows and agencies the file names."""
 
 from __future__ import annotations
@@ -39,13 +40,20 @@ def review(db):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("lead", ["bob", "bob@example.org", "Bob Baker"])
-def test_a_member_who_is_not_an_agency_lead_is_refused_at_the_check(
-    review, alice, bob, ann, manager, agency_a, lead
+def test_a_member_who_may_not_lead_is_refused_at_the_check(
+    review, alice, bob, ann, amy, manager, agency_a, lead
 ):
     bob.first_name, bob.last_name = "Bob", "Baker"
     bob.save()
     result = importing.dry_run(
-        file=plan([(agency_a.name, "alice"), (agency_a.name, lead), (agency_a.name, "ann")]),
+        file=plan(
+            [
+                (agency_a.name, "alice"),
+                (agency_a.name, lead),
+                (agency_a.name, "amy"),  # an auditor
+                (agency_a.name, "ann"),  # a designated lead (issue 9): may lead
+            ]
+        ),
         filename="plan.csv",
         by=manager,
     )
@@ -58,7 +66,7 @@ def test_a_member_who_is_not_an_agency_lead_is_refused_at_the_check(
         (
             4,
             "Lead",
-            importing.LEAD_NOT_AGENCY_LEAD.format(value="ann", agency=agency_a.name),
+            importing.LEAD_NOT_AGENCY_LEAD.format(value="amy", agency=agency_a.name),
         ),
     ]
     # and the import itself refuses the file, writing nothing

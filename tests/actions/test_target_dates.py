@@ -71,9 +71,11 @@ def overdue(alice, agency_a, manager):
     ids=["yesterday", "1900", "10 years and a day", "today", "10 years"],
 )
 def test_creating_on_the_page(manager, alice, agency_a, day, error):
+    rec = make_recommendation(make_review(lead_agency=agency_a))
     response = login(manager).post(
-        reverse("actions:create"),
+        reverse("actions:create") + f"?recommendation={rec.pk}",
         {
+            "recommendation": rec.pk,
             "agency": agency_a.pk,
             "lead": alice.pk,
             "description": "Audit ten cases",

@@ -77,8 +77,15 @@ def accepted(action, alice, li):
     return walk_to(action, S.ACCEPTED, li=li)
 
 
-def new_action_data(agency, lead, token: str) -> dict[str, str]:
+def new_action_url(agency) -> tuple[str, int]:
+    """The new action page for a recommendation (issue 9: never for nothing)."""
+    rec = make_recommendation(make_review(lead_agency=agency))
+    return reverse("actions:create") + f"?recommendation={rec.pk}", rec.pk
+
+
+def new_action_data(agency, lead, token: str, rec: int) -> dict[str, str]:
     return {
+        "recommendation": str(rec),
         "agency": str(agency.pk),
         "lead": str(lead.pk),
         "description": "Audit ten cases",
@@ -92,14 +99,15 @@ def new_action_data(agency, lead, token: str) -> dict[str, str]:
 @pytest.mark.django_db
 def test_a_double_posted_new_action_is_created_once(manager, alice, agency_a):
     client = login(manager)
-    token = token_on(client.get(reverse("actions:create")))
-    data = new_action_data(agency_a, alice, token)
-    first = client.post(reverse("actions:create"), data)
+    url, rec = new_action_url(agency_a)
+    token = token_on(client.get(url))
+    data = new_action_data(agency_a, alice, token, rec)
+    first = client.post(url, data)
     assert first.status_code == 302
     action = Action.objects.get()
     assert first["Location"] == action.get_absolute_url()
 
-    second = client.post(reverse("actions:create"), data, follow=True)
+    second = client.post(url, data, follow=True)
     assert second.redirect_chain == [(action.get_absolute_url(), 302)]
     assert re.search(
         rf"{ALREADY_SUBMITTED}: {re.escape(str(action))} was created {AT}",
@@ -188,7 +196,10 @@ def test_every_step_form_and_action_form_carries_its_own_token(action, alice, ma
     assert len(set(tokens_on(page))) == 4
     client = login(manager)
     assert len(tokens_on(client.get(action.get_absolute_url()))) >= 1  # cancel
-    for url in (reverse("actions:create"), reverse("actions:edit", args=[action.pk])):
+    for url in (
+        reverse("actions:create") + f"?recommendation={action.source_object_id}",
+        reverse("actions:edit", args=[action.pk]),
+    ):
         assert len(tokens_on(client.get(url))) == 1, url
 
 
@@ -383,10 +394,11 @@ def _at_once(posts) -> list:
 def test_two_posts_of_a_new_action_at_the_same_moment_create_one(manager, alice, agency_a):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL's row locks: runs in the PostgreSQL pass of make test")
-    token = token_on(login(manager).get(reverse("actions:create")))
-    data = new_action_data(agency_a, alice, token)
+    url, rec = new_action_url(agency_a)
+    token = token_on(login(manager).get(url))
+    data = new_action_data(agency_a, alice, token, rec)
     clients = [login(manager), login(manager)]  # two workers
-    responses = _at_once([lambda c=c: c.post(reverse("actions:create"), data) for c in clients])
+    responses = _at_once([lambda c=c: c.post(url, data) for c in clients])
     assert [r.status_code for r in responses] == [302, 302]
     action = Action.objects.get()
     assert {r["Location"] for r in responses} == {action.get_absolute_url()}

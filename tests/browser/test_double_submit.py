@@ -16,7 +16,7 @@ from actions.models import Action
 from actions.models import ActionState as S
 from core.submissions import ALREADY_SUBMITTED, ALREADY_TAKEN
 from tests.factories import in_days, walk_to
-from tests.factories.actions import make_action
+from tests.factories.actions import make_action, make_recommendation, make_review
 
 pytestmark = pytest.mark.browser
 
@@ -65,6 +65,12 @@ def double_click_without_javascript(page: Page, button: Locator, posts_to: str) 
     page.unroute(re.compile(rf".*{re.escape(posts_to)}$"))
 
 
+def new_action_url(agency) -> str:
+    """The new action page for a recommendation (issue 9: an action always answers one)."""
+    rec = make_recommendation(make_review(lead_agency=agency))
+    return f"/actions/new/?recommendation={rec.pk}"
+
+
 def fill_new_action(page: Page, agency, lead) -> None:
     page.get_by_label("Owning agency").select_option(label=agency.name)
     page.get_by_label("Named lead").select_option(value=str(lead.pk))
@@ -86,11 +92,10 @@ def test_double_clicked_create_action_without_javascript_creates_one(
 ):
     page = nojs_page
     sign_in(page, manager)
-    page.goto("/actions/new/")
+    url = new_action_url(agency_a)
+    page.goto(url)
     fill_new_action(page, agency_a, alice)
-    double_click_without_javascript(
-        page, page.get_by_role("button", name="Create action"), "/actions/new/"
-    )
+    double_click_without_javascript(page, page.get_by_role("button", name="Create action"), url)
     action = Action.objects.get()
     assert page.url.endswith(action.get_absolute_url())
     assert re.fullmatch(
@@ -129,7 +134,7 @@ def test_with_javascript_the_second_click_is_ignored(page, sign_in, manager, ali
     """The same two clicks as above, with JavaScript: GOV.UK Frontend's button ignores
     the second (``data-prevent-double-click``), so the browser posts the form once."""
     sign_in(page, manager)
-    page.goto("/actions/new/")
+    page.goto(new_action_url(agency_a))
     fill_new_action(page, agency_a, alice)
     held: list[Route] = []
 
@@ -139,7 +144,7 @@ def test_with_javascript_the_second_click_is_ignored(page, sign_in, manager, ali
         else:
             route.continue_()
 
-    page.route(re.compile(r".*/actions/new/$"), hold)
+    page.route(re.compile(r".*/actions/new/\?recommendation=\d+$"), hold)
     button = page.get_by_role("button", name="Create action")
     assert button.get_attribute("data-prevent-double-click") == "true"
     button.scroll_into_view_if_needed()
