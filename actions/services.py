@@ -31,6 +31,7 @@ from actions.models import (
 )
 from actions.permissions import (
     editable_fields,
+    may_add_evidence,
     may_ask_extension,
     may_decide_extension,
     may_run_learning_check,
@@ -39,6 +40,7 @@ from actions.permissions import (
 from actions.signals import action_created, action_details_changed
 from actions.validators import validate_evidence_file
 from agencies.models import Agency, Membership, Partnership
+from agencies.roles import roles_holding
 from agencies.selectors import holders, members_holding, user_can, users_holding
 from core import dates
 from core.outbox import Message, notify_many
@@ -72,12 +74,17 @@ ALREADY_CLOSED = "This action is closed (embedded or cancelled), so it cannot be
 CANCEL_NEEDS_REASON = "Enter the reason for cancelling the action"
 CANCELLED_NO_CHANGES = "This action is cancelled: nothing more can be added to it."
 NOT_PERMITTED_UPDATE = "Only a lead of the action's agency can update it."
-NOT_PERMITTED_SIGN_OFF = "Only an agency lead of the action's agency can sign it off."
+NOT_PERMITTED_SIGN_OFF = "Only a lead of the action's agency can sign it off."
 NOT_PERMITTED_REVIEW = "Only the Learning and Improvement group can accept or return evidence."
 NOT_PERMITTED_CHECK = "Only the Learning and Improvement group can record learning checks."
 NOT_PERMITTED_CANCEL = "Only the partnership manager can cancel an action."
 NOT_PERMITTED_CREATE = "Only the partnership manager can create actions."
-LEAD_NOT_IN_AGENCY = "The lead must be an agency lead of the owning agency"
+# Who may lead is a permission (``update_action`` on the agency), not a role name: the
+# roles that hold it are named only to tell people how it is given.
+LEAD_ROLES = " or ".join(label.lower() for label in roles_holding("update_action"))
+LEAD_NOT_IN_AGENCY = (
+    f"The lead must be a member of the owning agency who may lead its actions ({LEAD_ROLES})"
+)
 PROGRESS_EMPTY = "Enter the progress update"
 NOT_PERMITTED_EDIT = (
     "Only the partnership manager or an agency lead of the action's agency can change its details."
@@ -139,6 +146,8 @@ def _message(
         template=template,
         context={"action": action, **context},
         dedupe_key=dedupe_key,
+        link=action.get_absolute_url(),
+        agency_pk=action.agency_id,
     )
 
 
@@ -210,8 +219,8 @@ def _check_target_date(value: date, *, allow_past: bool = False) -> None:
 
 
 def _check_lead(agency: Agency, lead: Any) -> None:
-    # The lead must be able to do the work: a member of the agency whose role may update
-    # actions (an agency lead), or nobody could ever start it.
+    # The lead must be able to do the work: a member of the agency who holds
+    # ``update_action`` on it (agencies.roles), or nobody could ever start it.
     if not (
         lead.is_active
         and Membership.objects.filter(agency=agency, user=lead).exists()
@@ -255,6 +264,16 @@ def action_create(
     action.save()
     # A domain app does not import the workflow layer; the flow starts from this signal.
     action_created.send(sender=Action, action=action)
+    # The named lead is told (whether the action was made on a page or imported), unless
+    # they made it themselves.
+    _notify(
+        action=action,
+        recipients=[lead] if lead.pk != getattr(by, "pk", None) else [],
+        subject=f"You are the named lead for {action}",
+        template="action_assigned",
+        dedupe_key=f"action-assigned-{action.pk}",
+        by_name=_person(by) if by is not None else "",
+    )
     return action
 
 
@@ -534,7 +553,8 @@ def action_report_progress(*, action: Action, by: Any, text: str) -> ProgressUpd
 def action_add_evidence(
     *, action: Action, by: Any, description: str, file: UploadedFile | None = None
 ) -> EvidenceItem:
-    _require_update(action, by)
+    if not may_add_evidence(action, by):  # the lead's agency, or a contributing agency's
+        raise TransitionForbidden(NOT_PERMITTED_UPDATE)
     if action.state == S.CANCELLED:
         raise TransitionRefused(CANCELLED_NO_CHANGES)
     if action.state not in (S.IN_PROGRESS, S.RETURNED):
@@ -559,7 +579,7 @@ def action_submit_evidence(*, action: Action, by: Any, note: str = "") -> Action
     if action.state == S.IN_PROGRESS and not action.evidence.exists():
         _require_update(action, by)
         raise TransitionRefused(NO_EVIDENCE)
-    return run_transition(
+    run_transition(
         action,
         "submit_evidence",
         by=by,
@@ -567,6 +587,18 @@ def action_submit_evidence(*, action: Action, by: Any, note: str = "") -> Action
         forbidden=NOT_PERMITTED_UPDATE,
         comment=note,
     )
+    # The Learning and Improvement group reviews it: whoever may accept or return evidence.
+    _notify(
+        action=action,
+        recipients=list(users_holding(REVIEW_PERMISSION)),
+        subject=f"Evidence to review: {action}",
+        template="action_evidence_submitted",
+        dedupe_key=f"action-submitted-{_last_step_id(action)}",
+        by_name=_person(by),
+        note=note.strip(),
+        items=action.evidence.count(),
+    )
+    return action
 
 
 # -- the Learning and Improvement group's review --------------------------------------
@@ -741,6 +773,8 @@ def action_cancel(*, action: Action, by: Any, reason: str) -> Action:
 # -- reminders (a scheduler sweep) ------------------------------------------------------
 # Who is told is read from the grants, through agencies.selectors only.
 LEARNING_CHECK_PERMISSION = "actions.run_learning_check"
+# Submitted evidence goes to whoever may accept or return it (the L&I group).
+REVIEW_PERMISSION = "actions.review_evidence"
 # Long-overdue actions go to whoever manages the plan (the partnership manager): they
 # may move the target date or change the lead.
 ESCALATION_PERMISSION = "actions.manage_plan"
@@ -783,18 +817,18 @@ def action_send_reminders(today: date) -> int:
     something new, one insert and one update of the escalated actions."""
     partnership = Partnership.current()
     overdue = list(
-        Action.objects.filter(state__in=WORK_STATES, target_date__lt=today).select_related(
-            "lead", "agency"
-        )
+        Action.objects.reminding()
+        .filter(state__in=WORK_STATES, target_date__lt=today)
+        .select_related("lead", "agency")
     )
     unsigned = list(
-        Action.objects.filter(state=S.ACCEPTED, target_date__lt=today).select_related(
-            "lead", "agency"
-        )
+        Action.objects.reminding()
+        .filter(state=S.ACCEPTED, target_date__lt=today)
+        .select_related("lead", "agency")
     )
     # A check that fell due this past week already told everyone when it opened.
     checks_due = list(
-        Action.objects.filter(state=S.LEARNING_CHECK_DUE)
+        Action.objects.filter(state=S.LEARNING_CHECK_DUE, reminders_held=False)
         .exclude(
             learning_checks__verdict="",
             learning_checks__opened_at__date__gt=today - timedelta(days=7),

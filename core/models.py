@@ -71,10 +71,23 @@ class Notification(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True, default="")
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Where the record it is about is ("/actions/7/"), for the Notifications page; blank
+    # when it is about no one record.
+    link = models.CharField(max_length=200, blank=True, default="")
+    # The agency whose records it quotes (an action's, a task's), if any: the page lists
+    # it only while the recipient may still read that agency's records. A plain id:
+    # core knows no domain model.
+    agency_pk = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["created"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            # the Notifications page: one person's, newest first
+            models.Index(
+                fields=["recipient", "-created", "-id"], name="notification_recipient_new"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["recipient", "dedupe_key"],

@@ -36,7 +36,7 @@ from tests.test_isolation__every_route import (
 )
 from tests.test_isolation__every_route import world as world  # the matrix's fixture
 from workflows.base import open_tasks
-from workflows.services import task_claim
+from workflows.services import task_reassign
 
 # The matrix's routes for one task (pages under /tasks/, and the API's) and for one action.
 TASK_ROUTES = {
@@ -170,10 +170,11 @@ def test_before_leaving_lee_opens_the_tasks_they_did(lee):
 
 
 @pytest.mark.django_db
-def test_lee_moved_to_agency_b_reaches_nothing_of_agency_a(world, lee, agency_b):
+def test_lee_moved_to_agency_b_reaches_nothing_of_agency_a(world, lee, agency_b, manager):
     leave_agency_a(lee, moved_to=agency_b)
-    # lee now works at B: a task of B's in their inbox (the inbox's control)
-    task_claim(task=open_tasks(world.b.late).get(), by=lee.user)
+    # lee now works at B: a task of B's passed to them, in their inbox and on their
+    # Notifications page (the controls of both)
+    task_reassign(task=open_tasks(world.b.late).get(), to=lee.user, by=manager)
     client = fresh_client(lee.user)
     before = unchanged()
 

@@ -81,11 +81,14 @@ def test_accepted_evidence_tells_the_agency_leads_it_awaits_sign_off(
     action, alice, alex, ann, bob, charlie, li, manager
 ):
     walk_to(action, S.ACCEPTED, li=li)
-    for lead in (alice, alex):
+    # whoever may sign it off: the agency leads and (issue 9) the designated lead
+    for lead in (alice, alex, ann):
         assert subjects_for(lead) == [f"Evidence accepted, awaiting sign-off: {action}"]
-    # a designated lead, a practitioner, another agency and the L&I group are not
-    for other in (ann, bob, charlie, li, manager):
+    # a practitioner, another agency and the partnership manager are not; the L&I group
+    # was told only that evidence was there to review (issue 9), not of the acceptance
+    for other in (bob, charlie, manager):
         assert subjects_for(other) == []
+    assert subjects_for(li) == [f"Evidence to review: {action}"]
 
 
 def test_a_refused_step_tells_nobody(action, alice, bob):
@@ -167,7 +170,8 @@ def test_an_accepted_action_past_its_target_date_reminds_the_agency_leads_weekly
     services.action_send_reminders(late)  # same week: nothing new
     for lead in (alice, alex):
         assert subjects_for(lead) == [f"Awaiting sign-off: {action}"]
-    assert subjects_for(ann) == []  # a designated lead cannot sign off
+    # a designated lead may sign off too (issue 9: a school has only its DSL)
+    assert subjects_for(ann) == [f"Awaiting sign-off: {action}"]
     services.action_send_reminders(late + timedelta(days=7))
     assert len(subjects_for(alex)) == 2
 
