@@ -18,3 +18,8 @@ class ActionsConfig(AppConfig):
         register_sweep(
             "stale_import_uploads", importing.delete_stale_uploads, cadence=timedelta(hours=1)
         )
+        # The partnership overview's actions section (/overview/, the board paper).
+        from actions import overview
+        from core.overview import register_overview_section
+
+        register_overview_section("actions", title="Actions", order=10, build=overview.build)

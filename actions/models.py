@@ -98,6 +98,14 @@ class ActionQuerySet(models.QuerySet["Action"]):
                 action.original_target_date = action.target_date
         return super().bulk_create(objs, *args, **kwargs)
 
+    def reminding(self) -> ActionQuerySet:
+        """The actions reminders and escalations may be sent about: not held, and whose
+        target date is not before the day reminders start (``reminders_from``)."""
+        return self.filter(reminders_held=False).filter(
+            models.Q(reminders_from__isnull=True)
+            | models.Q(target_date__gte=models.F("reminders_from"))
+        )
+
 
 class Action(ConcurrentTransitionMixin, TimeStampedModel):
     # Where the action comes from: an SCR recommendation, an audit finding, a
@@ -124,6 +132,17 @@ class Action(ConcurrentTransitionMixin, TimeStampedModel):
     extensions = models.PositiveSmallIntegerField(default=0, editable=False)
     state = FSMField(default=S.ASSIGNED, choices=S.choices, protected=True, db_index=True)
 
+    # Agencies that contribute to the action besides its owner: their users see it (through
+    # ``actions.selectors``) and their agency leads may add evidence (``may_add_evidence``).
+    contributing_agencies = models.ManyToManyField(
+        "agencies.Agency", blank=True, related_name="contributed_actions"
+    )
+    # Reminders and escalations: none while held (a plan not yet active), and none about a
+    # target date before ``reminders_from`` (a plan made active part-way through its life
+    # reminds only about what falls due from then on). See ``ActionQuerySet.reminding``.
+    reminders_held = models.BooleanField(default=False)
+    reminders_from = models.DateField(null=True, blank=True)
+
     objects = ActionQuerySet.as_manager()
 
     signed_off_at = models.DateTimeField(null=True, blank=True)
@@ -143,6 +162,9 @@ class Action(ConcurrentTransitionMixin, TimeStampedModel):
             models.Index(fields=["source_content_type", "source_object_id"]),
             models.Index(fields=["agency", "state", "target_date"]),
             models.Index(fields=["lead", "state"]),
+            # the action list (ordered by target date, then id) walks this in order, so
+            # its first page reads about a page of rows however many actions exist
+            models.Index(fields=["target_date", "id"], name="action_target_walk_idx"),
         ]
         permissions = [
             ("cancel_action", "Cancel an action (partnership manager)"),
@@ -453,3 +475,65 @@ class LearningCheck(models.Model):
     @property
     def is_open(self) -> bool:
         return not self.verdict
+
+
+class MilestoneKind(models.TextChoices):
+    DAY = "day", "A day"
+    MONTH = "month", "A month"
+    RANGE = "range", "A range"
+    OPEN_START = "open_start", "From a date"
+    DATES = "dates", "Two dates"
+
+
+class Milestone(models.Model):
+    """One milestone of an action, kept as written ("July 17", "April-June 18", "from
+    Sept 17", "Oct 17, Feb 18") with its parsed dates. A milestone of two dates is one
+    row per date (same ``position`` and ``text``). The action's target date, and so its
+    RAG, follow its next open milestone (``Action.follow_milestones``)."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="milestones")
+    position = models.PositiveSmallIntegerField(
+        default=1, help_text="The milestone's number as written in the plan"
+    )
+    text = models.CharField(max_length=200, help_text="As written: 'July 17', 'from Sept 17'")
+    kind = models.CharField(max_length=20, choices=MilestoneKind.choices)
+    starts_on = models.DateField(null=True, blank=True)
+    due_on = models.DateField(null=True, blank=True)
+    completed_on = models.DateField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["action", "position", "due_on", "pk"]
+        indexes = [models.Index(fields=["action", "completed_on", "due_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.text}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.completed_on is None
+
+    @property
+    def falls_on(self) -> date | None:
+        """The day the milestone falls due: its end, or its start when it has none."""
+        return self.due_on or self.starts_on
+
+
+def next_open_milestone(milestones: list[Milestone]) -> Milestone | None:
+    """The earliest-dated milestone not yet completed."""
+    open_ones = [m for m in milestones if m.is_open and m.falls_on is not None]
+    return min(open_ones, key=lambda m: (m.falls_on, m.position, m.pk or 0), default=None)
+
+
+def follow_milestones(action: Action, milestones: list[Milestone] | None = None) -> bool:
+    """Set ``action.target_date`` to its next open milestone's date (unchanged when none
+    is open); whether it changed. The caller saves."""
+    if milestones is None:
+        milestones = list(action.milestones.all())
+    nxt = next_open_milestone(milestones)
+    if nxt is None or nxt.falls_on == action.target_date:
+        return False
+    action.target_date = nxt.falls_on  # type: ignore[assignment]
+    return True

@@ -8,17 +8,42 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from agencies.models import Membership
-from agencies.selectors import user_can
+from agencies.models import AgencyKind, Membership
+from agencies.selectors import agencies_for, has_partnership_wide, user_can
 
 if TYPE_CHECKING:
     from actions.models import Action
 
 
 # -- who may take each step (whatever the action's state) -----------------------------
+def is_partnership_owned(action: Action) -> bool:
+    """Owned by the partnership itself (its business unit, the Chair), not an agency."""
+    return action.agency_id is not None and action.agency.kind == AgencyKind.PARTNERSHIP
+
+
 def may_update(action: Action, user: Any) -> bool:
-    """The lead's work (start, progress, evidence, submit): an agency lead of its agency."""
-    return user_can(user, "update_action", action.agency_id)
+    """The lead's work (start, progress, evidence, submit): an agency lead of its agency;
+    for an action the partnership owns, also its named lead while they hold a
+    partnership role."""
+    if user_can(user, "update_action", action.agency_id):
+        return True
+    return (
+        getattr(user, "pk", None) is not None
+        and user.pk == action.lead_id
+        and is_partnership_owned(action)
+        and has_partnership_wide(user, "view_agency_records")
+    )
+
+
+def may_add_evidence(action: Action, user: Any) -> bool:
+    """Whoever may update the action, and an agency lead of a contributing agency."""
+    if may_update(action, user):
+        return True
+    if action.pk is None or not getattr(user, "is_authenticated", False):
+        return False
+    return action.contributing_agencies.filter(
+        pk__in=agencies_for(user, "update_action").values("pk")
+    ).exists()
 
 
 def may_sign_off(action: Action, user: Any) -> bool:
@@ -79,5 +104,5 @@ def lead_cannot_act(action: Action) -> str | None:
     if not lead.is_active:
         return f"The named lead, {name}, no longer has an account."
     if Membership.objects.filter(user=lead, agency_id=action.agency_id).exists():
-        return f"The named lead, {name}, is no longer an agency lead of {action.agency.name}."
+        return f"The named lead, {name}, may no longer lead the actions of {action.agency.name}."
     return f"The named lead, {name}, is no longer a member of {action.agency.name}."

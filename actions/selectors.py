@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.prefetch import GenericPrefetch
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django_fsm_log.models import StateLog
@@ -29,6 +29,21 @@ from agencies.selectors import agencies_for, visible_agencies
 # the action's reference or description), so a search is one bounded query.
 SEARCH_MAX_LENGTH = 100
 SEARCH_MAX_WORDS = 10
+
+
+def visible_q(user: Any) -> Q:
+    """Actions ``user`` may see: of an agency whose records they see (a partnership role
+    sees every agency, the partnership's own among them), or to which such an agency
+    contributes. The one rule every list, page, API, export and count reads."""
+    agencies = visible_agencies(user)
+    contributing = Action.contributing_agencies.through.objects.filter(
+        action_id=OuterRef("pk"), agency__in=agencies
+    )
+    return Q(agency__in=agencies) | Q(Exists(contributing))
+
+
+def visible_actions(user: Any) -> QuerySet[Action]:
+    return Action.objects.filter(visible_q(user))
 
 
 def with_amber_window(qs: QuerySet[Action]) -> QuerySet[Action]:
@@ -81,9 +96,7 @@ def action_list(*, user: Any, **filters: Any) -> QuerySet[Action]:
     (``actions.filters``: ``agency``, a source parent such as ``review``, ``state``,
     ``rag``, ``mine`` and ``q``, read as the API reads them; a value that is not valid is
     a ``ValueError``). Scoped to the user's agencies before any filter applies."""
-    qs = _with_rows(Action.objects.filter(agency__in=visible_agencies(user))).order_by(
-        "target_date", "pk"
-    )
+    qs = _with_rows(visible_actions(user)).order_by("target_date", "pk")
     if filters:
         from actions.filters import filter_actions  # the filters read this module
 
@@ -102,7 +115,7 @@ def my_actions(*, user: Any) -> QuerySet[Action]:
     sign off."""
     qs = Action.objects.filter(
         Q(lead=user) | Q(agency__in=agencies_for(user, "sign_off_action")),
-        agency__in=visible_agencies(user),
+        visible_q(user),
     ).exclude(state__in=[ActionState.EMBEDDED, ActionState.CANCELLED])
     return _with_rows(qs).order_by("target_date", "pk")
 
@@ -127,7 +140,7 @@ def li_queue(*, user: Any) -> QuerySet[Action]:
         wanted.append(ActionState.EVIDENCE_SUBMITTED)
     if manager or user.has_perm("actions.run_learning_check"):
         wanted.append(ActionState.LEARNING_CHECK_DUE)
-    qs = Action.objects.filter(state__in=wanted, agency__in=visible_agencies(user))
+    qs = Action.objects.filter(visible_q(user), state__in=wanted)
     arrived = StateLog.objects.filter(
         content_type=ContentType.objects.get_for_model(Action),
         object_id=OuterRef("pk"),
@@ -144,11 +157,7 @@ def action_get(*, user: Any, pk: int) -> Action:
     """The action, or 404 if it does not exist or belongs to an agency the user may not
     see."""
     return get_object_or_404(
-        with_amber_window(
-            Action.objects.filter(agency__in=visible_agencies(user)).select_related(
-                "agency", "lead"
-            )
-        ),
+        with_amber_window(visible_actions(user).select_related("agency", "lead")),
         pk=pk,
     )
 

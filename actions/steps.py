@@ -25,6 +25,7 @@ from actions.models import (
     Verdict,
 )
 from actions.permissions import (
+    may_add_evidence,
     may_ask_extension,
     may_cancel,
     may_decide_extension,
@@ -187,7 +188,7 @@ ACTION_STEPS = StepSet(
             service=_add_evidence,
             form=forms.EvidenceForm,
             serializer=EvidenceUploadSerializer,
-            permitted=may_update,
+            permitted=may_add_evidence,
             forbidden=services.NOT_PERMITTED_UPDATE,
             refused=_unless_cancelled(services.NOT_IN_PROGRESS),
             states=[S.IN_PROGRESS, S.RETURNED],  # returned: at once, no "Start work"
