@@ -1,0 +1,449 @@
+"""Every write to an audit, its sample and its forms goes through here: the pages, the
+API and the flow all call these functions. Error messages are constants the tests reuse."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from agencies.models import Agency
+from agencies.selectors import members_with, user_can
+from audits import formengine, sampling
+from audits.models import (
+    EDITABLE_FORM_STATES,
+    Answer,
+    Audit,
+    AuditCase,
+    AuditForm,
+    AuditRecommendation,
+    AuditState,
+    FormState,
+    FormTemplateVersion,
+)
+from audits.permissions import may_complete, may_manage
+from audits.signals import audit_forms_opened
+from core.outbox import Message, notify_many
+from core.transitions import TransitionForbidden, TransitionRefused, run_transition
+
+A = AuditState
+F = FormState
+
+NOT_PERMITTED_MANAGE = "Only the audit lead and the partnership team can do this."
+NOT_PERMITTED_COMPLETE = "Only an auditor of the form's agency can complete it."
+NOT_PLANNING = "The audit has left planning."
+NOT_SAMPLING = "Cases can only be sampled while the audit is sampling."
+NOT_IN_PROGRESS = "The audit's forms are not open."
+NOT_MODERATION = "Findings can only be drafted once the audit is in moderation."
+NOT_DRAFTED = "The findings can only be signed off once they are drafted."
+NOT_SIGNED_OFF = "Only a signed-off audit can be closed."
+NO_CASES = "Sample at least one case before opening the forms."
+NO_AGENCIES = "Choose at least one participating agency."
+GAPS_NEED_REASON = (
+    "Not every form has been accepted: give the reason for the gaps to move to moderation."
+)
+FORM_NOT_EDITABLE = "This form has been submitted: it cannot be changed unless it is returned."
+FORM_NOT_IN_PROGRESS = "Only a form in progress can be submitted."
+FORM_NOT_SUBMITTED = "Only a submitted form can be accepted or returned."
+RETURN_NEEDS_REASON = "Enter the reason for returning the form"
+MISSING_ANSWERS = "Answer every required question before submitting"
+AUDIT_CLOSED_TO_RECOMMENDATIONS = (
+    "Recommendations can only be changed while the audit is in moderation or its findings "
+    "are drafted."
+)
+LEAD_NOT_AGENCY_LEAD = "The lead must be an agency lead of the recommendation's agency"
+PERIOD_ORDER = "The period must end on or after the day it starts"
+NOT_AN_AUDIT_LEAD = "The audit lead must be someone who may manage audits"
+
+
+# -- planning -------------------------------------------------------------------------------
+@transaction.atomic
+def audit_create(
+    *,
+    by: Any,
+    title: str,
+    theme: str,
+    template_version: FormTemplateVersion,
+    period_start: date,
+    period_end: date,
+    lead: Any,
+    agencies: list[Agency],
+    target_percent: int = 75,
+    forms_due_on: date | None = None,
+    sampling_criteria: str = "",
+) -> Audit:
+    if not may_manage(None, by):
+        raise TransitionForbidden(NOT_PERMITTED_MANAGE)
+    errors: dict[str, str] = {}
+    if period_end < period_start:
+        errors["period_end"] = PERIOD_ORDER
+    if not agencies:
+        errors["agencies"] = NO_AGENCIES
+    if not may_manage(None, lead):
+        errors["lead"] = NOT_AN_AUDIT_LEAD
+    if errors:
+        raise ValidationError(errors)
+    audit = Audit(
+        title=title.strip(),
+        theme=theme.strip(),
+        template_version=template_version,
+        period_start=period_start,
+        period_end=period_end,
+        lead=lead,
+        target_percent=target_percent,
+        forms_due_on=forms_due_on,
+        sampling_criteria=sampling_criteria.strip(),
+    )
+    audit.full_clean(exclude=["state"])
+    audit.save()
+    audit.agencies.set(agencies)
+    return audit
+
+
+@transaction.atomic
+def audit_start_sampling(*, audit: Audit, by: Any, note: str = "") -> Audit:
+    if not audit.agencies.exists():
+        raise ValidationError(NO_AGENCIES)
+    return run_transition(
+        audit,
+        "start_sampling",
+        by=by,
+        refused=NOT_PLANNING,
+        forbidden=NOT_PERMITTED_MANAGE,
+        comment=note,
+    )
+
+
+def _check_sampling(audit: Audit, by: Any) -> None:
+    if not may_manage(audit, by):
+        raise TransitionForbidden(NOT_PERMITTED_MANAGE)
+    if audit.state != A.SAMPLING:
+        raise TransitionRefused(NOT_SAMPLING)
+
+
+@transaction.atomic
+def audit_sample_by_hand(
+    *, audit: Audit, by: Any, references: list[str], criteria: str = ""
+) -> list[AuditCase]:
+    """Replace the sample with the references given (checked against the partnership's
+    pattern); a hand-picked sample keeps no seed."""
+    _check_sampling(audit, by)
+    refs = sampling.clean_references(references)
+    return _set_sample(audit, refs, criteria=criteria, population=[], size=None, seed=None)
+
+
+@transaction.atomic
+def audit_sample_randomly(
+    *,
+    audit: Audit,
+    by: Any,
+    population: list[str],
+    size: int,
+    seed: int | None = None,
+    criteria: str = "",
+) -> list[AuditCase]:
+    """Replace the sample with ``size`` cases drawn from ``population`` with ``seed``
+    (a new one if none is given); the list, size and seed are stored, so the sample can
+    be drawn again and checked (``sampling.redraw``)."""
+    _check_sampling(audit, by)
+    refs = sampling.clean_references(population)
+    seed = sampling.new_seed() if seed is None else seed
+    drawn = sampling.draw(refs, size, seed)
+    return _set_sample(audit, drawn, criteria=criteria, population=refs, size=size, seed=seed)
+
+
+def _set_sample(
+    audit: Audit,
+    refs: list[str],
+    *,
+    criteria: str,
+    population: list[str],
+    size: int | None,
+    seed: int | None,
+) -> list[AuditCase]:
+    # Sampling comes before any form: the cases have nothing hanging off them yet.
+    AuditCase.objects.filter(audit=audit).delete()
+    cases = AuditCase.objects.bulk_create(AuditCase(audit=audit, reference=r) for r in refs)
+    audit.sample_population = population
+    audit.sample_size = size
+    audit.random_seed = seed
+    if criteria.strip():
+        audit.sampling_criteria = criteria.strip()
+    audit.save(
+        update_fields=[
+            "sample_population",
+            "sample_size",
+            "random_seed",
+            "sampling_criteria",
+            "modified",
+        ]
+    )
+    return cases
+
+
+@transaction.atomic
+def audit_open_forms(*, audit: Audit, by: Any, note: str = "") -> Audit:
+    """Open one form per sampled case and participating agency, each routed to that
+    agency's auditors (the flow starts on ``audit_forms_opened``)."""
+    if audit.state == A.SAMPLING and not audit.cases.exists():
+        raise ValidationError(NO_CASES)
+    run_transition(
+        audit,
+        "open_forms",
+        by=by,
+        refused=NOT_SAMPLING,
+        forbidden=NOT_PERMITTED_MANAGE,
+        comment=note,
+    )
+    agencies = list(audit.agencies.all())
+    forms = AuditForm.objects.bulk_create(
+        AuditForm(audit=audit, case=case, agency=agency, due_on=audit.forms_due_on)
+        for case in audit.cases.all()
+        for agency in agencies
+    )
+    if not forms or forms[0].pk is None:  # a backend that does not return ids
+        forms = list(AuditForm.objects.filter(audit=audit))
+    audit_forms_opened.send(sender=Audit, audit=audit, forms=forms)
+    _tell_auditors(audit, agencies)
+    return audit
+
+
+def _tell_auditors(audit: Audit, agencies: list[Agency]) -> int:
+    messages = [
+        Message(
+            recipients=list(members_with(agency, "complete_audit_form")),
+            subject=f"Audit forms to complete: {audit.title}",
+            body=(
+                f"The audit “{audit.title}” has forms for {agency.name} to complete"
+                + (f" by {audit.forms_due_on:%-d %B %Y}" if audit.forms_due_on else "")
+                + ". Open My audit forms to pick one up."
+            ),
+            dedupe_key=f"audit-forms-opened:{audit.pk}:{agency.pk}",
+            link=audit.get_absolute_url(),
+        )
+        for agency in agencies
+    ]
+    return notify_many(messages)
+
+
+@transaction.atomic
+def audit_start_moderation(*, audit: Audit, by: Any, gaps_reason: str = "") -> Audit:
+    """Move to moderation: at once when every form is accepted, else only with the
+    reason for the gaps (the lead closes the forms early)."""
+    gaps = audit.forms.exclude(state=F.ACCEPTED).exists()
+    if audit.state == A.IN_PROGRESS and gaps and not gaps_reason.strip():
+        raise ValidationError({"gaps_reason": GAPS_NEED_REASON})
+    return run_transition(
+        audit,
+        "start_moderation",
+        by=by,
+        refused=NOT_IN_PROGRESS,
+        forbidden=NOT_PERMITTED_MANAGE,
+        comment=gaps_reason.strip(),
+        gaps_reason=gaps_reason.strip() if gaps else "",
+    )
+
+
+# -- findings -------------------------------------------------------------------------------
+@transaction.atomic
+def audit_draft_findings(
+    *, audit: Audit, by: Any, strengths: str, areas_to_develop: str, note: str = ""
+) -> Audit:
+    return run_transition(
+        audit,
+        "draft_findings",
+        by=by,
+        refused=NOT_MODERATION,
+        forbidden=NOT_PERMITTED_MANAGE,
+        comment=note,
+        strengths=strengths.strip(),
+        areas_to_develop=areas_to_develop.strip(),
+    )
+
+
+RECOMMENDATION_STATES = [A.MODERATION, A.FINDINGS_DRAFTED]
+
+
+@transaction.atomic
+def recommendation_add(
+    *, audit: Audit, by: Any, text: str, agency: Agency, lead: Any, target_date: date
+) -> AuditRecommendation:
+    if not may_manage(audit, by):
+        raise TransitionForbidden(NOT_PERMITTED_MANAGE)
+    if audit.state not in RECOMMENDATION_STATES:
+        raise TransitionRefused(AUDIT_CLOSED_TO_RECOMMENDATIONS)
+    if not user_can(lead, "update_action", agency.pk):
+        raise ValidationError({"lead": LEAD_NOT_AGENCY_LEAD})
+    from actions.services import target_date_problem
+
+    problem = target_date_problem(target_date)
+    if problem:
+        raise ValidationError({"target_date": problem})
+    last = audit.recommendations.aggregate(n=Max("number"))["n"] or 0
+    rec = AuditRecommendation(
+        audit=audit,
+        number=last + 1,
+        text=text.strip(),
+        agency=agency,
+        lead=lead,
+        target_date=target_date,
+    )
+    rec.full_clean()
+    rec.save()
+    return rec
+
+
+@transaction.atomic
+def recommendation_remove(*, recommendation: AuditRecommendation, by: Any) -> None:
+    if not may_manage(recommendation.audit, by):
+        raise TransitionForbidden(NOT_PERMITTED_MANAGE)
+    if recommendation.audit.state not in RECOMMENDATION_STATES:
+        raise TransitionRefused(AUDIT_CLOSED_TO_RECOMMENDATIONS)
+    recommendation.delete()
+
+
+@transaction.atomic
+def audit_sign_off(*, audit: Audit, by: Any, note: str = "") -> Audit:
+    """Sign the findings off: each recommendation becomes a shared action of its agency
+    (``actions``), followed up by the action workflow and its learning check."""
+    from actions.services import action_create
+
+    run_transition(
+        audit,
+        "sign_off",
+        by=by,
+        refused=NOT_DRAFTED,
+        forbidden=NOT_PERMITTED_MANAGE,
+        comment=note,
+        at=timezone.now(),
+    )
+    for rec in audit.recommendations.select_related("agency", "lead"):
+        # The sign-off above is the authority (``audits.manage_audit``): the actions are
+        # made by the system on its behalf, so a QA analyst leading the audit need not
+        # also hold the partnership manager's ``actions.manage_plan``.
+        action_create(
+            source=rec,
+            agency=rec.agency,
+            lead=rec.lead,
+            description=rec.text,
+            target_date=rec.target_date,
+            by=None,
+            reference=f"A{audit.pk}.{rec.number}",
+            allow_past=True,
+        )
+    return audit
+
+
+@transaction.atomic
+def audit_close(*, audit: Audit, by: Any, note: str = "") -> Audit:
+    return run_transition(
+        audit, "close", by=by, refused=NOT_SIGNED_OFF, forbidden=NOT_PERMITTED_MANAGE, comment=note
+    )
+
+
+# -- forms ----------------------------------------------------------------------------------
+def answers_of(form: AuditForm) -> dict[int, Answer]:
+    """question id -> Answer, with its grade: one query."""
+    return {a.question_id: a for a in form.answers.select_related("grade")}
+
+
+@transaction.atomic
+def form_save_answers(*, form: AuditForm, by: Any, values: dict[Any, Any]) -> AuditForm:
+    """Save answers (question -> value from ``formengine.clean_value``; None clears one).
+    A form assigned or returned is in progress from its first save."""
+    if not may_complete(form, by):
+        raise TransitionForbidden(NOT_PERMITTED_COMPLETE)
+    if form.audit.state != A.IN_PROGRESS or form.state not in EDITABLE_FORM_STATES:
+        raise TransitionRefused(FORM_NOT_EDITABLE)
+    if form.state in (F.ASSIGNED, F.RETURNED):
+        run_transition(form, "start", by=by, refused=FORM_NOT_EDITABLE)
+    existing = answers_of(form)
+    for question, value in values.items():
+        answer = existing.get(question.pk)
+        if value is None:
+            if answer is not None:
+                answer.delete()
+            continue
+        if answer is None:
+            answer = Answer(form=form, question=question)
+        formengine.assign(answer, question, value)
+        answer.save()
+    return form
+
+
+@transaction.atomic
+def form_submit(*, form: AuditForm, by: Any, note: str = "") -> AuditForm:
+    if not may_complete(form, by):
+        raise TransitionForbidden(NOT_PERMITTED_COMPLETE)
+    if form.state == F.IN_PROGRESS:
+        version = formengine.load_version(form.audit.template_version_id)
+        missing = formengine.missing_required(version, form.agency.kind, answers_of(form))
+        if missing:
+            raise ValidationError(
+                [MISSING_ANSWERS] + [f"Answer “{q.text}”" for q in missing[:50]],
+                code="missing",
+            )
+    return run_transition(
+        form,
+        "submit",
+        by=by,
+        refused=FORM_NOT_IN_PROGRESS,
+        forbidden=NOT_PERMITTED_COMPLETE,
+        comment=note,
+        at=timezone.now(),
+    )
+
+
+@transaction.atomic
+def form_accept(*, form: AuditForm, by: Any, note: str = "") -> AuditForm:
+    """Accept a submitted form; when it is the audit's last, the audit moves to
+    moderation."""
+    run_transition(
+        form,
+        "accept",
+        by=by,
+        refused=FORM_NOT_SUBMITTED,
+        forbidden=NOT_PERMITTED_MANAGE,
+        comment=note,
+    )
+    audit = Audit.objects.select_for_update().get(pk=form.audit_id)
+    if audit.state == A.IN_PROGRESS and not audit.forms.exclude(state=F.ACCEPTED).exists():
+        audit_start_moderation(audit=audit, by=by)
+    return form
+
+
+@transaction.atomic
+def form_return(*, form: AuditForm, by: Any, reason: str) -> AuditForm:
+    if not reason.strip():
+        raise ValidationError({"reason": RETURN_NEEDS_REASON})
+    run_transition(
+        form,
+        "return_form",
+        by=by,
+        refused=FORM_NOT_SUBMITTED,
+        forbidden=NOT_PERMITTED_MANAGE,
+        comment=reason.strip(),
+        reason=reason.strip(),
+    )
+    recipients = (
+        [form.assignee]
+        if form.assignee
+        else list(members_with(form.agency_id, "complete_audit_form"))
+    )
+    notify_many(
+        [
+            Message(
+                recipients=recipients,
+                subject=f"Audit form returned: {form}",
+                body=f"The moderator returned the form for {form} in “{form.audit.title}”: "
+                f"{reason.strip()}",
+                dedupe_key=f"audit-form-returned:{form.pk}:{timezone.now():%Y%m%d%H%M%S%f}",
+                link=form.get_absolute_url(),
+            )
+        ]
+    )
+    return form
