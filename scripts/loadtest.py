@@ -3,7 +3,8 @@
 throw-away PostgreSQL database holding the benchmark's data (bench/run.py builds it),
 and simulated users over HTTP on the loopback.
 
-    make loadtest                                  # S: 10,000 actions, 20 users, 60 s
+    make loadtest                                  # L: 100,000 actions, 20 users, 60 s
+    .venv/bin/python scripts/loadtest.py --reuse bench_tmp_100000   # data kept by bench --keep
     .venv/bin/python scripts/loadtest.py --actions 2000 --seconds 30 --users 10
 
 Three phases, each with the same number of users (threads with ``http.client``,
@@ -223,12 +224,25 @@ def build(args: argparse.Namespace) -> tuple[list[tuple[str, list[int]]], str]:
 
     from actions.models import Action
 
-    print(f"== {db}: migrating", flush=True)
-    call_command("migrate", verbosity=0, interactive=False)
     t0 = time.perf_counter()
-    world = bench.build_world(args.agencies, args.granted)
-    bench.grow(world, args.actions, {a.pk for a in world.agencies[: args.granted]})
+    granted_ids: set[int]
+    if args.reuse:
+        # a copy of data kept by ``bench/run.py --keep`` (building L takes minutes)
+        bench.admin(f"DROP DATABASE IF EXISTS {args.database} WITH (FORCE)")
+        bench.admin(f"CREATE DATABASE {args.database} TEMPLATE {args.reuse}")
+        print(f"== {db}: a copy of {args.reuse}; migrating", flush=True)
+        call_command("migrate", verbosity=0, interactive=False)
+        world = bench.load_world(args.granted)
+        granted_ids = {a.pk for a in world.agencies[: args.granted]}
+    else:
+        print(f"== {db}: migrating", flush=True)
+        call_command("migrate", verbosity=0, interactive=False)
+        world = bench.build_world(args.agencies, args.granted)
+        granted_ids = {a.pk for a in world.agencies[: args.granted]}
+        bench.grow(world, args.actions, granted_ids)
+        bench.fill_inbox(world, granted_ids)
     bench.analyse()
+    args.actions = world.actions  # as measured (a copy may hold another size)
     print(
         f"== {world.actions:,} actions, {world.tasks:,} tasks in {time.perf_counter() - t0:.0f} s",
         flush=True,
@@ -320,12 +334,19 @@ def table(rows: list[dict]) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--actions", type=int, default=10_000, help="bench data size (S: 10,000)")
+    parser.add_argument(
+        "--actions", type=int, default=100_000, help="bench data size (L: 100,000 actions)"
+    )
+    parser.add_argument(
+        "--reuse",
+        default="",
+        help="copy this PostgreSQL database (kept by bench/run.py --keep) instead of building",
+    )
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60, help="the journey phase")
     parser.add_argument("--probe-seconds", type=float, default=15, help="each probe phase")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4, help="as config/gunicorn.conf.py")
     parser.add_argument("--agencies", type=int, default=150)
     parser.add_argument("--granted", type=int, default=125)
     parser.add_argument("--database", default="loadtest_tmp", help="throw-away database name")

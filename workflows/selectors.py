@@ -59,17 +59,46 @@ def _ids(agency_ids: frozenset[int]) -> list[str]:
     return sorted(str(pk) for pk in agency_ids)
 
 
+def _memo(user: Any, name: str, build: Any) -> Any:
+    """``build()``, kept on the user object for the request while their grants stay the
+    same object (``agency_grants``' cache, cleared when they change): My work builds
+    its lists from the same terms several times, and building the visibility terms of
+    every flow costs several milliseconds of Python each time."""
+    grants = agency_grants(user)
+    store = user.__dict__.setdefault("_workflows_memo", {})
+    hit = store.get(name)
+    if hit is not None and hit[0] is grants:
+        return hit[1]
+    value = build()
+    store[name] = (grants, value)
+    return value
+
+
 def _permission_q(user: Any) -> Q:
     if not user.is_authenticated or not user.is_active:
         return Q(pk__in=[])
+    return _memo(user, "permission_q", lambda: _build_permission_q(user))  # type: ignore[no-any-return]
+
+
+def _build_permission_q(user: Any) -> Q:
     grants = agency_grants(user)
-    q = Q(pk__in=[])
+    everywhere: list[str] = []
+    # permissions held on the same agencies share one term: ``owner_permission IN (...)
+    # AND owner_permission_obj_pk IN (...)``. An agency lead holds every task permission
+    # on the same agencies, so their queue is one term, not one per permission, which
+    # PostgreSQL plans several times faster (each agency list is long).
+    by_agencies: dict[frozenset[int], list[str]] = {}
     for perm in queue_permissions():
         app_label, codename = perm.split(".", 1)
         if user.has_perm(perm):  # partnership-wide (group) or superuser
-            q |= Q(owner_permission=perm)
+            everywhere.append(perm)
         elif app_label == "agencies" and grants.get(codename):
-            q |= Q(owner_permission=perm, owner_permission_obj_pk__in=_ids(grants[codename]))
+            by_agencies.setdefault(grants[codename], []).append(perm)
+    q = Q(pk__in=[])
+    if everywhere:
+        q |= Q(owner_permission__in=everywhere)
+    for agency_ids, perms in by_agencies.items():
+        q |= Q(owner_permission__in=perms, owner_permission_obj_pk__in=_ids(agency_ids))
     return q
 
 
@@ -128,22 +157,25 @@ def _visible_rows(user: Any) -> Q | Exists:
         return Q(pk__in=[])
     if user.is_superuser or has_partnership_wide(user, "view_agency_records"):
         return Q()
-    # per flow: the row's task, its process, its record by primary key, and the
-    # record's agency among the (few) agencies the user may see; never the list of
-    # every record the user may see, which grows with the data
-    q: Any = Q(pk__in=[])
+    return _memo(user, "visible_rows", lambda: _build_visible_rows(user))  # type: ignore[no-any-return]
+
+
+def _build_visible_rows(user: Any) -> Exists:
+    # the row's task and its process (one join), then per flow its record by primary
+    # key among the records the user may see (a correlated EXISTS: never the list of
+    # every record the user may see, which grows with the data). One join rather than
+    # one per flow keeps the planning short: PostgreSQL plans these lists' queries for
+    # longer than it runs them.
+    per_flow = Q(pk__in=[])
     for flow_class in registered_flows():
         record = flow_class.visible_records(user).filter(pk=OuterRef("process__artifact_object_id"))
-        q |= Exists(
-            Task.objects.filter(
-                Exists(record),
-                pk=OuterRef("task_id"),
-                process__artifact_content_type=ContentType.objects.get_for_model(
-                    flow_class.record_model
-                ),
-            )
+        per_flow |= Q(
+            Exists(record),
+            process__artifact_content_type=ContentType.objects.get_for_model(
+                flow_class.record_model
+            ),
         )
-    return q
+    return Exists(Task.objects.filter(per_flow, pk=OuterRef("task_id")))
 
 
 # -- the lists, as querysets of tasks (the API pages these) -----------------------------
@@ -231,20 +263,18 @@ def count_label(count: int) -> str:
     return f"{COUNT_BOUND}+" if count > COUNT_BOUND else str(count)
 
 
-def _walk(
+def _pieces(
     parts: Sequence[QuerySet[TaskDue]],
     key: tuple[str, str],
     *,
     after: Cursor | None,
     before: Cursor | None,
-    offset: int,
-    size: int,
-) -> list[tuple[date, int]]:
-    """The keys of up to ``size + 1`` rows from ``parts`` (merged), in walking order:
-    after ``after``, or before ``before`` (then nearest first, i.e. descending), or
-    from ``offset``. Each part is one index walk of at most ``offset + size + 1`` rows."""
+    limit: int,
+) -> list[QuerySet[Any]]:
+    """Each part as one index walk of at most ``limit`` keys: after ``after``, or
+    before ``before`` (then nearest first, i.e. descending), or from the start."""
     cols = Tuple(F(key[0]), F(key[1]))
-    keys: list[tuple[date, int]] = []
+    out: list[QuerySet[Any]] = []
     for part in parts:
         if before is not None:
             qs = part.filter(TupleLessThan(cols, before)).order_by(f"-{key[0]}", f"-{key[1]}")
@@ -252,9 +282,141 @@ def _walk(
             if after is not None:
                 part = part.filter(TupleGreaterThan(cols, after))
             qs = part.order_by(*key)
-        keys += list(qs.values_list(*key)[: offset + size + 1])
-    keys.sort(reverse=before is not None)  # nearest the cursor first
-    return keys[offset : offset + size + 1]
+        out.append(qs.values_list(*key)[:limit])
+    return out
+
+
+def _as_date(value: Any) -> date:
+    # SQLite gives a raw query's dates as text
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def fetch_keys(pieces: Sequence[QuerySet[Any]]) -> list[list[Cursor]]:
+    """The (date, task id) keys of several walks (sliced ``values_list`` querysets of
+    TaskDue), in ONE query: ``SELECT 0, k.* FROM (walk 0) k UNION ALL SELECT 1, ...``,
+    each walk keeping its own ORDER BY and LIMIT (so its own index walk). A walk that
+    can match nothing is not sent. The keys of each walk come back unordered."""
+    selects: list[str] = []
+    params: list[Any] = []
+    for i, qs in enumerate(pieces):
+        try:
+            sql, piece_params = qs.query.sql_with_params()
+        except EmptyResultSet:
+            continue
+        selects.append(f"SELECT {i} AS piece, k.* FROM ({sql}) k")
+        params += piece_params
+    found: list[list[Cursor]] = [[] for _ in pieces]
+    if not selects:
+        return found
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(selects), params)
+        for piece, day, pk in cursor.fetchall():
+            found[int(piece)].append((_as_date(day), int(pk)))
+    return found
+
+
+@dataclass
+class ListSpec:
+    """One list to read with ``keyset_pages``: its rows (one queryset, or several
+    merged), the key it is ordered by, where its page starts (``after`` / ``before``
+    cursors, else page ``number`` by offset), and whether to read a page and a count."""
+
+    rows: QuerySet[TaskDue] | list[QuerySet[TaskDue]]
+    key: tuple[str, str] = ("sort_on", "task_id")
+    after: str | None = None
+    before: str | None = None
+    number: int = 1
+    size: int = 25
+    page: bool = True
+    count: bool = True
+
+    @property
+    def parts(self) -> list[QuerySet[TaskDue]]:
+        return self.rows if isinstance(self.rows, list) else [self.rows]
+
+
+def keyset_pages(specs: Sequence[ListSpec]) -> list[KeysetPage]:
+    """A page (and a bounded count) of each of several lists in a fixed number of
+    queries, however many lists and rows: ONE query for every list's page keys and
+    counts (``fetch_keys``), then ONE for the tasks of every page with everything a
+    task table shows (``_with_rows``: the task, its process, holder and due date, and
+    one query per kind of record). A page reads about a page of index entries (keyset);
+    a count at most ``COUNT_BOUND + 1`` per part."""
+    plans: list[tuple[int, int, Cursor | None, Cursor | None, int, list[int], list[int]]] = []
+    pieces: list[QuerySet[Any]] = []
+    for spec in specs:
+        after_key, before_key = parse_cursor(spec.after), parse_cursor(spec.before)
+        if after_key is not None:
+            before_key = None
+        number = max(1, spec.number)
+        offset = 0 if after_key is not None or before_key is not None else (number - 1) * spec.size
+        page_at: list[int] = []
+        count_at: list[int] = []
+        first = after_key is None and before_key is None and offset == 0
+        if spec.page:
+            # the first page and the count are one walk (of COUNT_BOUND + 1 keys)
+            shared = first and spec.count
+            limit = offset + spec.size + 1
+            walks = _pieces(
+                spec.parts,
+                spec.key,
+                after=after_key,
+                before=before_key,
+                limit=max(limit, COUNT_BOUND + 1) if shared else limit,
+            )
+            page_at = list(range(len(pieces), len(pieces) + len(walks)))
+            pieces += walks
+            if shared:
+                count_at = page_at
+        if spec.count and not count_at:
+            # in the list's own order, so that the count too is an index walk that
+            # stops at the bound (unordered, the planner may read every match first)
+            walks = [
+                part.order_by(*spec.key).values_list(*spec.key)[: COUNT_BOUND + 1]
+                for part in spec.parts
+            ]
+            count_at = list(range(len(pieces), len(pieces) + len(walks)))
+            pieces += walks
+        plans.append((number, offset, after_key, before_key, spec.size, page_at, count_at))
+    found = fetch_keys(pieces)
+
+    pages: list[KeysetPage] = []
+    wanted: list[int] = []
+    for spec, (number, offset, after_key, before_key, size, page_at, count_at) in zip(
+        specs, plans, strict=True
+    ):
+        keys = sorted((k for i in page_at for k in found[i]), reverse=before_key is not None)
+        keys = keys[offset : offset + size + 1]
+        more = len(keys) > size
+        if before_key is not None:
+            keys = keys[:size][::-1]
+            has_next, has_previous = True, more
+        else:
+            keys = keys[:size]
+            has_next, has_previous = more, after_key is not None or number > 1
+        if spec.page and not keys and number > 1 and after_key is None and before_key is None:
+            # past the end (a stale page number): page 1
+            page = keyset_pages([ListSpec(rows=spec.rows, key=spec.key, size=size, count=False)])[0]
+        else:
+            page = KeysetPage(
+                object_list=[],
+                number=number,
+                has_next=has_next,
+                has_previous=has_previous,
+                first_key=keys[0] if keys else None,
+                last_key=keys[-1] if keys else None,
+            )
+            page.object_list = [pk for _, pk in keys]  # type: ignore[misc]
+            wanted += page.object_list  # type: ignore[arg-type]
+        if spec.count:
+            page.count = min(sum(len(found[i]) for i in count_at), COUNT_BOUND + 1)
+        pages.append(page)
+    tasks = {t.pk: t for t in _with_rows(Task.objects.filter(pk__in=wanted))} if wanted else {}
+    for page in pages:
+        if page.object_list and not isinstance(page.object_list[0], Task):
+            ids: list[int] = page.object_list  # type: ignore[assignment]
+            page.object_list = [tasks[pk] for pk in ids if pk in tasks]
+    return pages
 
 
 def keyset_page(
@@ -269,39 +431,12 @@ def keyset_page(
 ) -> KeysetPage:
     """A page of ``rows`` (one list, or several merged) as tasks with everything a task
     table shows: after the cursor ``after``, before ``before``, or else page ``number``
-    by offset (1: the first). Queries: one per list for the keys (plus one per list for
-    the bounded count), then the page's tasks (``_with_rows``)."""
-    parts = rows if isinstance(rows, list) else [rows]
-    after_key, before_key = parse_cursor(after), parse_cursor(before)
-    number = max(1, number)
-    if after_key is not None or before_key is not None:
-        before_key = None if after_key is not None else before_key
-        offset = 0
-    else:
-        offset = (number - 1) * size
-    keys = _walk(parts, key, after=after_key, before=before_key, offset=offset, size=size)
-    more = len(keys) > size
-    if before_key is not None:
-        keys = keys[:size][::-1]
-        has_next, has_previous = True, more
-    else:
-        keys = keys[:size]
-        has_next, has_previous = more, after_key is not None or number > 1
-    if not keys and number > 1 and after_key is None and before_key is None:
-        return keyset_page(rows, key=key, size=size, count=count)  # past the end: page 1
-    ids = [pk for _, pk in keys]
-    tasks = {t.pk: t for t in _with_rows(Task.objects.filter(pk__in=ids))} if ids else {}
-    page = KeysetPage(
-        object_list=[tasks[pk] for pk in ids if pk in tasks],
-        number=number,
-        has_next=has_next,
-        has_previous=has_previous,
-        first_key=keys[0] if keys else None,
-        last_key=keys[-1] if keys else None,
+    by offset (1: the first). Queries: one for the keys (and the bounded count), then
+    the page's tasks (``_with_rows``). See ``keyset_pages``."""
+    spec = ListSpec(
+        rows=rows, key=key, after=after, before=before, number=number, size=size, count=count
     )
-    if count:
-        page.count = bounded_count(parts)
-    return page
+    return keyset_pages([spec])[0]
 
 
 def bounded_count(rows: QuerySet[TaskDue] | list[QuerySet[TaskDue]]) -> int:

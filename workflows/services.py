@@ -18,11 +18,18 @@ from viewflow.workflow.status import STATUS
 
 from agencies.grants import access_reduced
 from agencies.models import Agency
-from agencies.selectors import agency_grants, members_with, user_can, users_holding
+from agencies.selectors import agency_grants, holders, members_with, user_can, users_holding
 from core.outbox import notify
 from core.transitions import TransitionForbidden, TransitionRefused
 from workflows.base import lock_task
-from workflows.timeline import OUT_OF_REACH, PICKED_UP, REASSIGNED, RELEASED, record_task_event
+from workflows.timeline import (
+    EVENTS,
+    OUT_OF_REACH,
+    PICKED_UP,
+    REASSIGNED,
+    RELEASED,
+    record_task_event,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +105,40 @@ def task_reassign(*, task: Task, to: Any, by: Any) -> Task:
             activation.assign(user=to)
         else:
             activation.reassign(user=to)
+    _tell_new_holder(task, to=to, by=by)
     return task
+
+
+def _tell_new_holder(task: Task, *, to: Any, by: Any) -> None:
+    """The new holder of a reassigned task is told (not when they passed it to
+    themselves), if they may still see the records of the record's agency: the task's
+    agency, else the record's own (a task with neither, the partnership's own record,
+    tells them as it is)."""
+    if to.pk == getattr(by, "pk", None):
+        return
+    record = task.process.artifact
+    agency_id = task.owner_permission_obj_pk or getattr(record, "agency_id", None)
+    if agency_id and to.pk not in holders("view_agency_records", {int(agency_id)}, [to]).get(
+        int(agency_id), set()
+    ):
+        return
+    due = getattr(task, "due", None)
+    get_url = getattr(record, "get_absolute_url", None)
+    notify(
+        recipients=[to],
+        subject=f"Task passed to you: {task.title} for {record}",
+        template="task_reassigned",
+        context={
+            "by_name": _person(by),
+            "task": task.title,
+            "record": str(record),
+            "due_on": getattr(due, "due_on", None),
+        },
+        # one per reassignment: the task's events so far count them
+        dedupe_key=f"task-reassigned-{task.pk}-{len((task.data or {}).get(EVENTS, []))}",
+        link=get_url() if callable(get_url) else "",
+        agency_pk=int(agency_id) if agency_id else None,
+    )
 
 
 def eligible_assignees(task: Task) -> list[Any]:

@@ -47,8 +47,9 @@ def task_saved(
         "is_open": instance.status in (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED),
     }
     if created or not TaskDue.objects.filter(task_id=instance.pk).update(**copy):
-        # the due date (if the flow gives one) follows in ``on_task_created``
-        TaskDue.objects.get_or_create(task_id=instance.pk, defaults=copy)
+        # the due date (if the flow gives one) follows in ``on_task_created``; one
+        # INSERT, no savepoint (a row already there is left as it is)
+        TaskDue.objects.bulk_create([TaskDue(task_id=instance.pk, **copy)], ignore_conflicts=True)
 
 
 # -- leads who can no longer act --------------------------------------------------------

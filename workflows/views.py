@@ -54,28 +54,36 @@ def _link(request: HttpRequest, param: str, number: int, cursor: tuple[str, str]
     return query.urlencode()
 
 
-def _page(
+def _spec(
     request: HttpRequest,
     rows: Any,
     param: str,
     key: tuple[str, str] = selectors.SORT_KEY,
     *,
+    page: bool = True,
     count: bool = True,
-) -> selectors.KeysetPage:
-    """One list's page, read by keyset (``?queue_after=<due date>.<task id>``: the rows
-    after the last one shown, whatever was added or taken meanwhile), with a bounded
-    count. Its links (``prev_query``, ``next_query``, ``first_query``, ``following_query``)
-    keep the other lists' places, so paging one tab never resets another."""
-    number = _number(request.GET.get(param))
-    page = selectors.keyset_page(
-        rows,
+) -> selectors.ListSpec:
+    """Where list ``param``'s page starts, from the query string: a keyset cursor
+    (``?queue_after=<due date>.<task id>``: the rows after the last one shown, whatever
+    was added or taken meanwhile) or a page number."""
+    return selectors.ListSpec(
+        rows=rows,
         key=key,
         after=request.GET.get(param + "_after"),
         before=request.GET.get(param + "_before"),
-        number=number,
+        number=_number(request.GET.get(param)),
         size=PAGE_SIZE,
+        page=page,
         count=count,
     )
+
+
+def _with_links(
+    request: HttpRequest, page: selectors.KeysetPage, param: str
+) -> selectors.KeysetPage:
+    """The page's links (``prev_query``, ``next_query``, ``first_query``,
+    ``following_query``), keeping the other lists' places, so paging one tab never
+    resets another."""
     number = page.number
     links: dict[str, str] = {"prev_query": "", "next_query": "", "first_query": ""}
     if page.has_previous:
@@ -93,6 +101,19 @@ def _page(
     for attr, value in links.items():
         setattr(page, attr, value)
     return page
+
+
+def _page(
+    request: HttpRequest,
+    rows: Any,
+    param: str,
+    key: tuple[str, str] = selectors.SORT_KEY,
+    *,
+    count: bool = True,
+) -> selectors.KeysetPage:
+    """One list's page, read by keyset, with a bounded count and its links."""
+    page = selectors.keyset_pages([_spec(request, rows, param, key, count=count)])[0]
+    return _with_links(request, page, param)
 
 
 def _asked_tab(request: HttpRequest) -> str | None:
@@ -123,18 +144,21 @@ def home(request: HttpRequest) -> HttpResponse:
     rights = services.TaskRights(user)
     asked = _asked_tab(request)
     boxes: dict[str, Any] = {}
-    rows = {name: rows_for(user=user) for name, (rows_for, _key) in TABS.items()}
-    counts = dict(zip(rows, selectors.bounded_counts(list(rows.values())), strict=True))
-    for name, (_rows_for, key) in TABS.items():
-        if asked in (None, name):
-            boxes[name] = _page(request, rows[name], name, key, count=False)
-            boxes[name].count = counts[name]
-            rights.mark(boxes[name].object_list)
+    shown = [name for name in TABS if asked in (None, name)]
+    # every tab's page (the ones shown) and count in one query, their tasks in one more
+    specs = [
+        _spec(request, rows_for(user=user), name, key, page=name in shown)
+        for name, (rows_for, key) in TABS.items()
+    ]
+    for name, page in zip(TABS, selectors.keyset_pages(specs), strict=True):
+        if name in shown:
+            boxes[name] = _with_links(request, page, name)
+            rights.mark(page.object_list)
         else:
             query = request.GET.copy()
             query["tab"] = name
             boxes[name] = {
-                "count_label": selectors.count_label(counts[name]),
+                "count_label": page.count_label,
                 "not_shown": True,
                 "show_query": query.urlencode(),
             }

@@ -78,7 +78,7 @@ def test_running_twice_creates_no_duplicates(db):
     first = counts()
     call_command("load_demo", verbosity=0)
     assert counts() == first
-    assert first["Agency"] == 8
+    assert first["Agency"] >= 8  # the eight agencies (other loops may add the partnership's)
     assert first["Review"] == 3
     assert first["Action"] >= 9
 
@@ -176,7 +176,12 @@ def test_police_lead_never_sees_csc_action_tasks(demo):
     assert csc_action_ids
     police_lead = user("police.lead")
     for selector in (task_queue, task_inbox, task_overdue, task_visible):
-        seen = set(selector(user=police_lead).values_list("process__artifact_object_id", flat=True))
+        # actions' tasks only: other loops' records (challenges, audits) share ids
+        seen = set(
+            selector(user=police_lead)
+            .filter(process__artifact_content_type__model="action")
+            .values_list("process__artifact_object_id", flat=True)
+        )
         assert not seen & set(csc_action_ids), selector.__name__
     # ...while the CSC lead does see their own (assigned to them, issue 9)
     assert (
@@ -195,7 +200,8 @@ def test_csc_manager_reassigns_a_csc_task_from_team_tasks(demo):
     home = client.get("/tasks/team/")
     team = list(home.context["team"].object_list)
     csc = Agency.objects.get(name=CSC)
-    assert team and all(t.process.artifact.agency == csc for t in team)
+    # every task on CSC (actions, and other loops' records such as challenges to CSC)
+    assert team and all(t.owner_permission_obj_pk == str(csc.pk) for t in team)
     task = team[0]
     assert f"/tasks/{task.pk}/reassign/" in home.content.decode()
     if task.owner_id:  # a work task opens held by its named lead (issue 9): back in the queue

@@ -340,7 +340,7 @@ def test_my_work_flags_each_way_a_lead_stops_being_able_to_act(
         membership = alice.memberships.get()
         membership.role = Role.PRACTITIONER
         membership.save()
-        text = f"is no longer an agency lead of {escape(action_a.agency)}"
+        text = f"may no longer lead the actions of {escape(action_a.agency)}"
     else:
         alice.memberships.get().delete()
         text = f"is no longer a member of {escape(action_a.agency)}"
