@@ -11,7 +11,10 @@ from rest_framework.routers import DefaultRouter
 
 from actions.api import ActionViewSet, LearningCheckViewSet
 from agencies.api import AgencyViewSet, ApiTokenViewSet, TokenView
+from audits.api import AuditFormViewSet, AuditViewSet
+from challenge_log.api import ChallengeViewSet
 from core.api import NotFoundView
+from improvement_plan.api import LineViewSet, MilestoneViewSet, ObjectiveViewSet, PlanViewSet
 from scr.api import RecommendationViewSet, ReviewViewSet
 from workflows.api import TaskViewSet
 
@@ -67,6 +70,13 @@ router.register("reviews", ReviewViewSet, basename="review")
 router.register("recommendations", RecommendationViewSet, basename="recommendation")
 router.register("actions", ActionViewSet, basename="action")
 router.register("learning-checks", LearningCheckViewSet, basename="learning-check")
+router.register("audits", AuditViewSet, basename="audit")
+router.register("audit-forms", AuditFormViewSet, basename="audit-form")
+router.register("challenges", ChallengeViewSet, basename="challenge")
+router.register("plans", PlanViewSet, basename="plan")
+router.register("plan-objectives", ObjectiveViewSet, basename="plan-objective")
+router.register("plan-lines", LineViewSet, basename="plan-line")
+router.register("plan-milestones", MilestoneViewSet, basename="plan-milestone")
 
 urlpatterns = [
     path("", include(router.urls)),

@@ -42,10 +42,16 @@ urlpatterns = [
     path("accessibility/", core_views.accessibility, name="accessibility"),
     path("privacy/", core_views.privacy, name="privacy"),
     path("help/", core_views.help_page, name="help"),
+    # what was sent to me (core/views.py)
+    path("notifications/", core_views.notifications, name="notifications"),
     path("agencies/", include("agencies.urls")),
     path("tasks/", include("workflows.urls")),
     path("actions/", include("actions.urls")),
     path("reviews/", include("scr.urls")),
+    path("audits/", include("audits.urls")),
+    path("challenges/", include("challenge_log.urls")),
+    path("plan/", include("improvement_plan.urls")),
+    path("overview/", include("overview.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api")),
 ]

@@ -15,7 +15,8 @@ others, whatever its order.
 Each demo must be idempotent: running ``load_demo`` again changes nothing.
 
 Orders in use: 100 agencies and personas (``agencies``), 200 reviews and their actions
-(``scr``), 900 learning checks brought due (``workflows``, after commit). Leave gaps.
+(``scr``), 320 themed audits (``audits``), 900 learning checks brought due
+(``workflows``, after commit). Leave gaps.
 
 ``core`` imports no domain app: the context holds agencies and people as plain objects.
 """

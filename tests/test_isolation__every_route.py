@@ -31,14 +31,20 @@ from openpyxl import load_workbook
 
 from actions.models import ActionState as S
 from actions.views import STEPS
+from audits.steps import AUDIT_STEPS, FORM_STEPS
+from scr.services import review_publish
 from tests.conftest import login
 from tests.factories import (
+    AgencyFactory,
     EvidenceItemFactory,
     LearningCheckFactory,
     ProgressUpdateFactory,
     walk_to,
 )
 from tests.factories.actions import make_action, make_recommendation, make_review, pdf
+from tests.factories.audits import make_isolation_audit
+from tests.factories.challenge_log import make_challenge
+from tests.improvement_plan.isolation import build_plans
 from workflows.base import open_tasks
 from workflows.services import task_release
 
@@ -59,6 +65,9 @@ class Side:
     checked: Any = None  # signed off; its learning check is due
     check: Any = None
     late: Any = None  # assigned, past its target date, its work task in the queue
+    challenge: Any = None  # raised by the agency against a third one, awaiting its response
+    audit: Any = None  # a themed audit with the agency its only participant, forms open
+    audit_form: Any = None  # its form for the audit's one case
 
 
 def build(agency, lead, marker, *, manager, li) -> Side:
@@ -111,6 +120,11 @@ class World:
     b: Side
     shared: Any = None  # a review led by A with an action of each agency on one recommendation
     shared_recommendation: Any = None
+    # a review led by A, published to the partnership (issue 9): charlie reads it, but
+    # A's action on it stays sealed (its agency and RAG only; its page a 404)
+    published: Any = None
+    published_action: Any = None
+    plans: Any = None  # each side's improvement plan (tests/improvement_plan/isolation.py)
 
 
 @pytest.fixture
@@ -133,6 +147,28 @@ def world(agency_a, agency_b, alice, charlie, manager, li) -> World:
             description=f"{marker} shared learning",
         )
         task_release(task=open_tasks(shared).get(), by=lead)  # in the agency's queue
+    w.published = make_review(
+        title="Published practice review", pseudonym="Child P", lead_agency=agency_a
+    )
+    w.published_action = make_action(
+        agency=agency_a,
+        lead=alice,
+        by=manager,
+        source=make_recommendation(w.published, 1, "Hear the child at every visit"),
+        reference=f"{A}-P",
+        description=f"{A} published review's action",
+    )
+    review_publish(review=w.published, by=manager)
+    # each agency's challenge to a third agency (its marker in the case reference)
+    third: Any = AgencyFactory(name="Barnet CAMHS", kind="health_provider")
+    for side, marker in ((w.a, A), (w.b, B)):
+        side.challenge = make_challenge(
+            raiser=side.lead, against=third, case_reference=f"{marker}-1", summary=f"{marker} visit"
+        )
+    # each agency's themed audit (the marker in its title and its case reference)
+    for side, marker in ((w.a, A), (w.b, B)):
+        side.audit, side.audit_form = make_isolation_audit(side.agency, marker, lead=manager)
+    w.plans = build_plans(w, manager=manager)
     return w
 
 
@@ -178,6 +214,8 @@ MATRIX: dict[str, Record | Listing | Forbidden] = {
     "home": Listing(),
     "agencies:list": Listing(),  # names are public; links to A's page and its people are not
     "agencies:detail": Record(pk(lambda w: w.a.agency)),
+    "agencies:case-openings": Forbidden(),  # the partnership manager's log
+    "notifications": Listing(),  # the e-mails sent to the caller: B's records', never A's
     "workflows:team": Listing(),  # charlie, an agency lead, manages B's tasks
     "workflows:task": Record(pk(lambda w: w.a.task)),
     "workflows:claim": Record(pk(lambda w: w.a.task)),
@@ -219,6 +257,54 @@ MATRIX: dict[str, Record | Listing | Forbidden] = {
         lambda w: {"pk": w.a.review.pk, "rec_pk": w.a.recommendation.pk}
     ),
     "scr:factor-add": Record(pk(lambda w: w.a.review)),
+    "scr:review-publish": Record(pk(lambda w: w.a.review)),
+    # published to the partnership: readable by charlie, A's action on it sealed
+    "scr:review#published": Listing(kwargs=pk(lambda w: w.published), control=False),
+    "actions:detail#published": Record(pk(lambda w: w.published_action)),
+    "challenges:list": Listing(query="?show=all"),
+    "challenges:raise": Listing(control=False),  # the form: agencies' names only
+    "challenges:chair": Forbidden(),  # the Chair and the partnership manager
+    "challenges:report": Listing(control=False),  # counts of B's challenges only
+    "challenges:export": Listing(kwargs=lambda w: {"fmt": "csv"}),
+    "challenges:export#xlsx": Listing(kwargs=lambda w: {"fmt": "xlsx"}),
+    "challenges:detail": Record(pk(lambda w: w.a.challenge)),
+    "challenges:step": Record(
+        pk(lambda w: w.a.challenge),
+        variants=lambda w: [
+            {"pk": w.a.challenge.pk, "step": step}
+            for step in ("respond", "resolve", "escalate", "decide", "withdraw")
+        ],
+    ),
+    # themed audits: an audit and its forms are A's alone (A the one participant)
+    "audits:list": Listing(),
+    "audits:create": Forbidden(),
+    "audits:my-forms": Listing(control=False),  # charlie audits for no agency
+    "audits:templates": Forbidden(),
+    "audits:template-import": Forbidden(),
+    "audits:template-export": Forbidden(kwargs=pk(lambda w: w.a.audit.template_version)),
+    "audits:detail": Record(pk(lambda w: w.a.audit)),
+    "audits:sample": Record(pk(lambda w: w.a.audit)),
+    "audits:findings": Record(pk(lambda w: w.a.audit)),
+    "audits:findings-export": Record(
+        pk(lambda w: w.a.audit),
+        variants=lambda w: [{"pk": w.a.audit.pk, "fmt": fmt} for fmt in ("csv", "xlsx")],
+    ),
+    "audits:narrative": Record(pk(lambda w: w.a.audit)),
+    "audits:step": Record(
+        pk(lambda w: w.a.audit),
+        variants=lambda w: [{"pk": w.a.audit.pk, "step": step} for step in AUDIT_STEPS],
+    ),
+    "audits:form": Record(pk(lambda w: w.a.audit_form)),
+    "audits:form-section": Record(lambda w: {"pk": w.a.audit_form.pk, "number": 1}),
+    "audits:form-submit": Record(pk(lambda w: w.a.audit_form)),
+    "audits:form-step": Record(
+        pk(lambda w: w.a.audit_form),
+        variants=lambda w: [{"pk": w.a.audit_form.pk, "step": step} for step in FORM_STEPS],
+    ),
+    # the partnership overview and its board paper: partnership roles only
+    "overview:index": Forbidden(),
+    "overview:pdf": Forbidden(),
+    "overview:xlsx": Forbidden(),
     # API
     "agency-list": Listing(ids=("id", lambda side: side.agency.pk)),
     "agency-detail": Record(pk(lambda w: w.a.agency)),
@@ -232,6 +318,8 @@ MATRIX: dict[str, Record | Listing | Forbidden] = {
     "review-list": Listing(),
     "review-detail": Record(pk(lambda w: w.a.review)),
     "review-detail#shared": Listing(kwargs=pk(lambda w: w.shared), control=False),
+    "review-detail#published": Listing(kwargs=pk(lambda w: w.published), control=False),
+    "action-detail#published": Record(pk(lambda w: w.published_action)),
     "recommendation-list": Listing(),
     "recommendation-list#filter": Listing(query="?review={a_review}"),
     "recommendation-detail": Record(pk(lambda w: w.a.recommendation)),
@@ -257,6 +345,45 @@ MATRIX: dict[str, Record | Listing | Forbidden] = {
     "action-changes": Record(pk(lambda w: w.a.action)),
     "learning-check-list": Listing(ids=("action", lambda side: side.checked.pk)),
     "learning-check-detail": Record(pk(lambda w: w.a.check)),
+    # the improvement plan (tests/improvement_plan/isolation.py)
+    "improvement_plan:list": Listing(),
+    "improvement_plan:import": Forbidden(),
+    "improvement_plan:detail": Record(pk(lambda w: w.plans["a"].plan)),
+    "improvement_plan:detail#own": Listing(kwargs=pk(lambda w: w.plans["b"].plan)),
+    "improvement_plan:progress": Record(pk(lambda w: w.plans["a"].plan)),
+    "improvement_plan:export": Record(pk(lambda w: w.plans["a"].plan)),
+    "improvement_plan:export#own": Listing(kwargs=pk(lambda w: w.plans["b"].plan)),
+    "improvement_plan:status": Record(pk(lambda w: w.plans["a"].plan)),
+    "improvement_plan:line": Record(pk(lambda w: w.plans["a"].line)),
+    "improvement_plan:milestone": Record(pk(lambda w: w.plans["a"].milestone)),
+    "plan-list": Listing(),
+    "plan-detail": Record(pk(lambda w: w.plans["a"].plan)),
+    "plan-objective-list": Listing(),
+    "plan-objective-detail": Record(pk(lambda w: w.plans["a"].objective)),
+    "plan-line-list": Listing(),
+    "plan-line-detail": Record(pk(lambda w: w.plans["a"].line)),
+    "plan-milestone-list": Listing(),
+    "plan-milestone-detail": Record(pk(lambda w: w.plans["a"].milestone)),
+    "challenge-list": Listing(),
+    "audit-list": Listing(),
+    "audit-detail": Record(pk(lambda w: w.a.audit)),
+    "audit-start-sampling": Record(pk(lambda w: w.a.audit)),
+    "audit-open-forms": Record(pk(lambda w: w.a.audit)),
+    "audit-start-moderation": Record(pk(lambda w: w.a.audit)),
+    "audit-sign-off": Record(pk(lambda w: w.a.audit)),
+    "audit-close": Record(pk(lambda w: w.a.audit)),
+    "audit-form-list": Listing(),
+    "audit-form-detail": Record(pk(lambda w: w.a.audit_form)),
+    "audit-form-answers": Record(pk(lambda w: w.a.audit_form)),
+    "audit-form-submit": Record(pk(lambda w: w.a.audit_form)),
+    "audit-form-accept": Record(pk(lambda w: w.a.audit_form)),
+    "audit-form-return-form": Record(pk(lambda w: w.a.audit_form)),
+    "challenge-detail": Record(pk(lambda w: w.a.challenge)),
+    "challenge-respond": Record(pk(lambda w: w.a.challenge)),
+    "challenge-resolve": Record(pk(lambda w: w.a.challenge)),
+    "challenge-escalate": Record(pk(lambda w: w.a.challenge)),
+    "challenge-decide": Record(pk(lambda w: w.a.challenge)),
+    "challenge-withdraw": Record(pk(lambda w: w.a.challenge)),
 }
 
 # Routes that hold no agency's records, with the reason.
@@ -324,6 +451,7 @@ PROJECT_APPS = (
     "audits",
     "challenge_log",
     "risk_register",
+    "improvement_plan",
     "viewflow",
     "django_fsm_log",
     "guardian",

@@ -15,6 +15,11 @@ from viewflow.workflow.status import STATUS
 from actions import services as action_services
 from actions.models import WORK_STATES, Action, ActionState
 from actions.signals import action_created, action_details_changed
+from audits.models import AuditForm, FormState
+from audits.signals import audit_forms_opened
+from challenge_log import selectors as challenge_selectors
+from challenge_log.models import Challenge, ChallengeState, Responder
+from challenge_log.signals import challenge_stage_opened
 from core.workdays import add_working_days
 from workflows.base import (
     RecordFlow,
@@ -170,3 +175,187 @@ def _work_follows_the_lead(
             elif task.status == STATUS.ASSIGNED:
                 record_task_event(task, RELEASED, by=by, holder=task.owner_id)
                 activation.unassign()
+
+
+# -- the challenge log ---------------------------------------------------------------------
+CS = ChallengeState
+
+
+def _challenged_agency(process: Any) -> Any:
+    return process.artifact.challenged_agency
+
+
+def _raiser_agency(process: Any) -> Any:
+    return process.artifact.raised_by_agency
+
+
+def _awaiting(responder: str) -> Any:
+    def test(activation: Any) -> bool:
+        challenge = activation.process.artifact
+        stage = challenge.stage
+        return bool(
+            challenge.state == CS.AWAITING_RESPONSE
+            and stage is not None
+            and stage.responder == responder
+        )
+
+    return test
+
+
+class ChallengeFlow(RecordFlow):
+    """One stage of a challenge (professional difference or strategic challenge).
+
+    A flow runs for each stage: it starts when the stage opens (``challenge_stage_opened``:
+    raised, or escalated) and routes the response to the challenged agency's people who
+    hold the stage's permission there (practitioner, manager, designated or senior lead),
+    or at the last stage the Chair's decision to the Chair; once answered, the raiser
+    accepts the response or escalates it (a task assigned to them). An escalation, by
+    hand or by the scheduler on a missed deadline, ends this stage's flow; the next
+    stage's starts. A withdrawn challenge cancels it."""
+
+    process_title = "Challenge"
+    record_model = Challenge
+    record_agency_field = "challenged_agency"
+    # The response waits at one of four nodes, by the stage's responder permission (a
+    # task carries one literal permission, which the indexed queues read); the map names
+    # the first, the others are completed alike (below).
+    node_states = {"respond": {CS.AWAITING_RESPONSE}, "consider": {CS.RESPONDED}}
+    cancel_states = {CS.WITHDRAWN}
+    due_dates = {
+        "respond": lambda challenge: challenge.deadline,
+        "respond_manager": lambda challenge: challenge.deadline,
+        "respond_senior": lambda challenge: challenge.deadline,
+        "decide": lambda challenge: challenge.deadline,
+    }
+
+    @classmethod
+    def record_queryset(cls) -> Any:
+        return Challenge.objects.select_related("challenged_agency", "raised_by_agency", "stage")
+
+    @classmethod
+    def visible_records(cls, user: Any) -> Any:
+        return challenge_selectors.challenge_list(user=user).order_by()
+
+    start = flow.StartHandle(this.start_process).Next(this.route)
+
+    route = (
+        flow.Switch()
+        .Case(this.respond, _awaiting(Responder.PRACTITIONER))
+        .Case(this.respond_manager, _awaiting(Responder.MANAGER))
+        .Case(this.respond_senior, _awaiting(Responder.SENIOR))
+        .Case(this.decide, _awaiting(Responder.CHAIR))
+        .Case(this.consider, lambda activation: activation.process.artifact.state == CS.RESPONDED)
+        .Default(this.end)
+    )
+
+    respond = (
+        flow.View(None)
+        .Annotation(title="Respond to the challenge")
+        .Permission("agencies.respond_to_challenge", obj=_challenged_agency)
+        .onCreate(this.on_task_created)
+        .Next(this.route)
+    )
+
+    respond_manager = (
+        flow.View(None)
+        .Annotation(title="Respond to the challenge (manager)")
+        .Permission("agencies.respond_challenge_manager", obj=_challenged_agency)
+        .onCreate(this.on_task_created)
+        .Next(this.route)
+    )
+
+    respond_senior = (
+        flow.View(None)
+        .Annotation(title="Respond to the challenge (designated or senior lead)")
+        .Permission("agencies.respond_challenge_senior", obj=_challenged_agency)
+        .onCreate(this.on_task_created)
+        .Next(this.route)
+    )
+
+    decide = (
+        flow.View(None)
+        .Annotation(title="Decide the challenge")
+        .Permission("challenge_log.decide_challenge")
+        .onCreate(this.on_task_created)
+        .Next(this.route)
+    )
+
+    consider = (
+        flow.View(None)
+        .Annotation(title="Accept the response or escalate")
+        .Permission("agencies.raise_challenge", obj=_raiser_agency)
+        .Assign(lambda activation: activation.process.artifact.raised_by)
+        .Next(this.route)
+    )
+
+    end = flow.End()
+
+
+# The other response nodes finish as ``respond`` does: on any move out of awaiting_response.
+for _node in ("respond_manager", "respond_senior", "decide"):
+    ChallengeFlow.completed_by[_node] = ChallengeFlow.completed_by["respond"]
+
+
+@receiver(challenge_stage_opened, dispatch_uid="workflows.start_challenge_flow")
+def _start_challenge_flow(sender: Any, challenge: Challenge, **kwargs: Any) -> None:
+    start_flow(challenge)
+
+
+# -- themed case audits ---------------------------------------------------------------------
+class AuditFormFlow(RecordFlow):
+    """One audit form: its agency's auditors complete it (a task in the agency's queue,
+    or the auditor who started it); the audit lead and the partnership team
+    (``audits.manage_audit``) moderate it, accepting it (the end) or returning it to
+    the auditor with a reason."""
+
+    process_title = "Audit form"
+    record_model = AuditForm
+    node_states = {
+        "complete": {FormState.ASSIGNED, FormState.IN_PROGRESS, FormState.RETURNED},
+        "moderate": {FormState.SUBMITTED},
+    }
+    due_dates = {
+        "complete": lambda form: form.due_on,
+        "moderate": _in_working_days(10),
+    }
+
+    @classmethod
+    def record_queryset(cls) -> Any:
+        return AuditForm.objects.select_related("agency", "audit", "case")
+
+    start = flow.StartHandle(this.start_process).Next(this.route)
+
+    route = state_switch(node_states)
+
+    complete = (
+        flow.View(None)
+        .Annotation(title="Complete the audit form")
+        .Permission("agencies.complete_audit_form", obj=_agency)
+        .Assign(this.form_owner)
+        .onCreate(this.on_task_created)
+        .Next(this.route)
+    )
+
+    moderate = (
+        flow.View(None)
+        .Annotation(title="Moderate the audit form")
+        .Permission("audits.manage_audit")
+        .onCreate(this.on_task_created)
+        .Next(this.route)
+    )
+
+    end = flow.End()
+
+    def form_owner(self, activation: Any) -> Any:
+        """A returned form goes back to the auditor who holds it; a new one waits in its
+        agency's queue for any of its auditors to pick up."""
+        holder = activation.process.artifact.assignee
+        if holder is not None and can_pick_up(holder, activation.task):
+            return holder
+        return None
+
+
+@receiver(audit_forms_opened, dispatch_uid="workflows.start_audit_form_flows")
+def _start_audit_form_flows(sender: Any, forms: list[AuditForm], **kwargs: Any) -> None:
+    for form in forms:
+        start_flow(form)

@@ -59,7 +59,14 @@ def names() -> list[str]:
 
 
 def test_every_app_registers_its_demo_in_order_and_the_flows_run_last():
-    assert names() == ["agencies", "scr", "workflows.learning_checks"]
+    assert names() == [
+        "agencies",
+        "scr",
+        "improvement_plan",
+        "audits",
+        "challenge_log",
+        "workflows.learning_checks",
+    ]
     last = registered_demos()[-1]
     assert last.after_commit and not any(d.after_commit for d in registered_demos()[:-1])
 
@@ -72,6 +79,9 @@ def test_order_decides_and_after_commit_demos_run_last_whatever_their_order(regi
             "agencies",
             TEST_DEMO,
             "scr",
+            "improvement_plan",
+            "audits",
+            "challenge_log",
             "tests.core.after",
             "workflows.learning_checks",
         ]
@@ -119,7 +129,8 @@ def test_a_failing_demo_rolls_back_every_demo_of_the_run(registered):
 
 def test_run_demos_says_the_notes_last(registered, db):
     lines: list[str] = []
-    run_demos(DemoContext(say=lines.append))
-    assert lines[-1].startswith("Demo partnership ready.")
+    context = run_demos(DemoContext(say=lines.append))
+    assert context.notes and lines[-len(context.notes) :] == context.notes
+    assert context.notes[0].startswith("Demo partnership ready.")
     assert "Persona: manager" in lines and "Review: Child T serious case review" in lines
     assert any(line.startswith("Scheduler pass:") for line in lines)

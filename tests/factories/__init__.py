@@ -10,7 +10,12 @@
   ``actions.services``; ``EvidenceItemFactory``, ``ProgressUpdateFactory``,
   ``LearningCheckFactory``, ``ActionChangeFactory``;
 * ``core``: ``NotificationFactory``, ``FormSubmissionFactory``, ``in_days``;
-* ``workflows``: ``SweepRunFactory`` (tasks come from the flows, not from a factory).
+* ``workflows``: ``SweepRunFactory`` (tasks come from the flows, not from a factory);
+* ``challenge_log``: ``make_challenge``, ``respond``, ``walk_challenge_to`` (through
+  ``challenge_log.services``).
+* ``audits`` (import from ``tests.factories.audits``): ``make_version``, ``make_audit``
+  (through ``audits.services``, forms open), ``fill`` / ``submitted`` / ``accepted``,
+  ``qa_analyst``, ``ensure_scales``.
 """
 
 from __future__ import annotations
@@ -46,6 +51,11 @@ from tests.factories.actions import (  # isort: skip
     ProgressUpdateFactory,
     walk_to,
 )
+from tests.factories.challenge_log import (  # isort: skip
+    make_challenge,
+    respond,
+    walk_challenge_to,
+)
 
 __all__ = [
     "PASSWORD",
@@ -70,7 +80,10 @@ __all__ = [
     "UserFactory",
     "in_days",
     "li_member",
+    "make_challenge",
     "member",
     "partnership_manager",
+    "respond",
+    "walk_challenge_to",
     "walk_to",
 ]
