@@ -200,7 +200,7 @@ def visible_leads(user: Any) -> QuerySet[Any]:
 
 
 class ActionCreateSerializer(serializers.Serializer):
-    """A new action. Its source, if any, is ``source`` (``{"type": ..., "id": ...}``) or
+    """A new action. Its source (required) is ``source`` (``{"type": ..., "id": ...}``) or
     a source's alias field (``recommendation``: the id of a recommendation)."""
 
     # (the metaclass takes declared fields off the class: no clash with Field.source)
@@ -256,6 +256,18 @@ class ActionCreateSerializer(serializers.Serializer):
             attrs["lead"] = _eligible_lead(attrs["agency"], attrs["lead"].get_username())
         except serializers.ValidationError as exc:
             raise serializers.ValidationError({"lead": exc.detail}) from None
+        if not given:  # an action answers something (issue 9): never attached to nothing
+            names = ", ".join(f'"{e.alias}"' for e in sources.sources() if e.alias)
+            raise serializers.ValidationError(
+                {
+                    "source": [
+                        "Say what the action answers: give its source "
+                        '({"type": ..., "id": ...})'
+                        + (f" or one of {names}" if names else "")
+                        + "."
+                    ]
+                }
+            )
         return attrs
 
 

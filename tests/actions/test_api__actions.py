@@ -73,6 +73,10 @@ def test_create_needs_the_manager_and_valid_fields(alice, manager, agency_a):
         "target_date": "2027-03-31",
     }
     assert api(alice).post("/api/v1/actions/", body, format="json").status_code == 403
+    r = api(manager).post("/api/v1/actions/", body, format="json")  # answers nothing
+    assert r.status_code == 400 and "Say what the action answers" in r.json()["source"][0]
+    rec = make_recommendation(make_review(title="API review", lead_agency=agency_a), 1)
+    body["recommendation"] = rec.pk
     r = api(manager).post("/api/v1/actions/", body, format="json")
     assert r.status_code == 201 and r.json()["state"] == S.ASSIGNED
     r = api(manager).post("/api/v1/actions/", {"agency": agency_a.pk}, format="json")

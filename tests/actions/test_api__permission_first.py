@@ -11,7 +11,7 @@ from actions import services
 from actions.models import Action, ActionChange
 from agencies.models import Role
 from tests.factories import in_days, member
-from tests.factories.actions import make_action
+from tests.factories.actions import make_action, make_recommendation, make_review
 
 
 def api(user) -> APIClient:
@@ -60,7 +60,9 @@ def test_the_lead_of_a_new_action_is_an_agency_lead_of_its_agency(
     for lead in ("nobody", "charlie", "bob"):  # no account, another agency, not a lead
         r = api(manager).post("/api/v1/actions/", create_body(agency_a, lead), format="json")
         assert r.status_code == 400 and r.json() == {"lead": [services.LEAD_NOT_IN_AGENCY]}
-    r = api(manager).post("/api/v1/actions/", create_body(agency_a, "alice"), format="json")
+    rec = make_recommendation(make_review(title="Leads review", lead_agency=agency_a), 1)
+    body = {**create_body(agency_a, "alice"), "recommendation": rec.pk}
+    r = api(manager).post("/api/v1/actions/", body, format="json")
     assert r.status_code == 201 and r.json()["lead"] == "alice"
 
 

@@ -163,7 +163,8 @@ def test_a_new_action_names_only_what_the_caller_sees(planner, charlie, agency_a
     assert r.status_code == 400 and r.json() == {"lead": [services.LEAD_NOT_IN_AGENCY]}
     r = client.post("/api/v1/actions/", {**body, "lead": "nobody"}, format="json")
     assert r.status_code == 400 and r.json() == {"lead": [services.LEAD_NOT_IN_AGENCY]}
-    r = client.post("/api/v1/actions/", body, format="json")
+    seen = make_recommendation(make_review(title="A sees", lead_agency=agency_a), 1)
+    r = client.post("/api/v1/actions/", {**body, "recommendation": seen.pk}, format="json")
     assert r.status_code == 201 and r.json()["lead"] == "alice"
 
 
