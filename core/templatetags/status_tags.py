@@ -32,6 +32,26 @@ STATE_COLOURS = {
     "partly_embedded": "orange",
     "not_embedded": "red",
     "cancelled": "grey",
+    # audits and their forms (accepted, returned, assigned, in progress as above)
+    "planning": "purple",
+    "sampling": "purple",
+    "submitted": "yellow",  # waiting for the moderator
+    "moderation": "yellow",
+    "findings_drafted": "teal",
+    "closed": "grey",
+    # the challenge log
+    "raised": "purple",
+    "awaiting_response": "yellow",
+    "responded": "teal",
+    "escalated": "red",
+    "resolved": "green",
+    "resolved_by_chair": "green",
+    "withdrawn": "grey",
+    # the improvement plan
+    "draft": "purple",
+    "consultation": "yellow",
+    "approved": "teal",
+    "active": BLUE,
 }
 
 # A RAG rating -> its words and colour.

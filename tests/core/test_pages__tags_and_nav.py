@@ -50,8 +50,13 @@ def test_each_state_has_its_colour_and_its_words(state, css):
     assert html == f'<strong class="{css}">{state.label}</strong>'
 
 
-def test_every_action_state_and_rag_is_mapped():
-    assert set(STATE_COLOURS) == set(S.values)
+def test_every_state_of_every_loop_and_rag_is_mapped():
+    from audits.models import AuditState, FormState
+    from challenge_log.models import ChallengeState
+    from improvement_plan.models import PlanState
+
+    loops = (S, AuditState, FormState, ChallengeState, PlanState)
+    assert set(STATE_COLOURS) == set().union(*(set(states.values) for states in loops))
     assert set(RAG_TAGS) == set(Rag.values)
     assert set(STATE_COLOURS.values()) > {"grey"}  # not all grey
 
