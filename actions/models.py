@@ -533,7 +533,8 @@ def follow_milestones(action: Action, milestones: list[Milestone] | None = None)
     if milestones is None:
         milestones = list(action.milestones.all())
     nxt = next_open_milestone(milestones)
-    if nxt is None or nxt.falls_on == action.target_date:
+    falls_on = nxt.falls_on if nxt is not None else None
+    if falls_on is None or falls_on == action.target_date:
         return False
-    action.target_date = nxt.falls_on  # type: ignore[assignment]
+    action.target_date = falls_on
     return True

@@ -17,7 +17,7 @@ forms and their sampled cases, professional differences about a child).
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -216,7 +216,13 @@ def identifying_details(text: str) -> list[str]:
     return found
 
 
-class IdentifyingDetailsMixin:
+if TYPE_CHECKING:  # the mixin goes on a form: type-check it as one
+    _FormBase = forms.BaseForm
+else:
+    _FormBase = object
+
+
+class IdentifyingDetailsMixin(_FormBase):
     """For a ``forms.Form`` with free-text fields about a child: the first submission that
     holds something identifying stops with an error on each such field, naming what was
     found; ticking "I have checked" lets the next submission save. Set
@@ -227,20 +233,20 @@ class IdentifyingDetailsMixin:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields[self.confirm_field] = forms.BooleanField(  # type: ignore[attr-defined]
+        self.fields[self.confirm_field] = forms.BooleanField(
             required=False,
             label="I have checked: these answers do not name anyone or give a date of birth",
             help_text="Tick this only if the warning above is wrong.",
         )
 
     def clean(self) -> dict[str, Any]:
-        data: dict[str, Any] = super().clean()  # type: ignore[misc]
+        data: dict[str, Any] = super().clean() or {}
         if data.get(self.confirm_field):
             return data
         for name in self.identifying_fields:
             found = identifying_details(str(data.get(name) or ""))
             if found:
-                self.add_error(  # type: ignore[attr-defined]
+                self.add_error(
                     name,
                     "This answer may identify someone: it holds "
                     + " and ".join(found)
