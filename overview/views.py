@@ -1,6 +1,7 @@
 """The partnership overview (``/overview/``) and its board paper: the same figures
 (``core.overview.build_overview``: every registered section) as a page that prints as an
-A4 document, as a PDF rendered by WeasyPrint from the same templates, and as an XLSX."""
+A4 document, as a PDF made by WeasyPrint (``core.paper``) from the same templates, and as
+an XLSX."""
 
 from __future__ import annotations
 
@@ -10,14 +11,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from core import paper
 from core.overview import Period, build_overview
-from overview import exporting, pdf
+from overview import exporting
 from overview.access import may_see_overview
 
 TITLE = "Partnership overview"
+STYLESHEETS = ("overview/overview.css",)
 
 
 def _context(request: HttpRequest) -> dict[str, Any]:
@@ -45,20 +48,15 @@ def _filename(context: dict[str, Any], ext: str) -> str:
 @login_required
 def board_paper_pdf(request: HttpRequest) -> HttpResponse:
     context = _context(request)
-    if not pdf.available():
-        return render(
-            request,
-            "overview/pdf_unavailable.html",
-            {"title": "The PDF cannot be made on this server", "missing": pdf.missing()},
-            status=503,
-        )
-    html = render_to_string("overview/paper.html", context, request=request)
-    response = HttpResponse(
-        pdf.render(html, base_url=request.build_absolute_uri("/")),
-        content_type="application/pdf",
+    return paper.pdf_response(
+        request,
+        "overview/paper.html",
+        context,
+        filename=_filename(context, "pdf"),
+        page_url=reverse("overview:index"),
+        xlsx_url=reverse("overview:xlsx"),
+        stylesheets=STYLESHEETS,
     )
-    response["Content-Disposition"] = f'attachment; filename="{_filename(context, "pdf")}"'
-    return response
 
 
 @require_GET

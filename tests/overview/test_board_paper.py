@@ -12,8 +12,8 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from core import paper as pdf
 from core.overview import Period, build_overview
-from overview import pdf
 from tests.conftest import login
 
 pytestmark = pytest.mark.django_db

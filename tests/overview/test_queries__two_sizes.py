@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from actions.models import Action, ActionState, ExtensionRequest, LearningCheck, Verdict
+from core import paper as pdf
 from core.overview import Period, build_overview
-from overview import pdf
 from tests.conftest import login
 
 pytestmark = pytest.mark.django_db
