@@ -14,9 +14,10 @@ from viewflow.workflow.status import STATUS
 
 from actions import services as action_services
 from actions.models import WORK_STATES, Action, ActionState
+from actions.permissions import may_update
 from actions.signals import action_created, action_details_changed
 from audits.models import AuditForm, FormState
-from audits.signals import audit_forms_opened
+from audits.signals import audit_form_assigned, audit_forms_opened
 from challenge_log import selectors as challenge_selectors
 from challenge_log.models import Challenge, ChallengeState, Responder
 from challenge_log.signals import challenge_stage_opened
@@ -124,9 +125,9 @@ class ActionFlow(RecordFlow):
         else it waits in the agency's queue. Sign-off stays a queue: any of the agency's
         leads holding ``sign_off_action`` signs off, not necessarily the named lead (a
         designated lead may do the work without being the one who signs it off)."""
-        lead = activation.process.artifact.lead
-        if lead is not None and can_pick_up(lead, activation.task):
-            return lead
+        action = activation.process.artifact
+        if lead_may_take_work(action, activation.task):
+            return action.lead
         return None
 
     def learning_check_moment(self, activation: Any) -> datetime:
@@ -137,6 +138,18 @@ class ActionFlow(RecordFlow):
 
     def open_learning_check(self, activation: Any) -> None:
         action_services.action_learning_check_fall_due(action=activation.process.artifact)
+
+
+def lead_may_take_work(action: Action, task: Any) -> bool:
+    """Whether the action's named lead may hold its work task: they hold the task's
+    permission (``update_action`` on the action's agency), or the action is the
+    partnership's own and they lead it in a partnership role (``may_update``: the Chair,
+    the partnership manager), which grants no permission on the partnership's agency, so
+    the work would otherwise wait in a queue only that agency's leads see."""
+    lead = action.lead
+    if lead is None:
+        return False
+    return can_pick_up(lead, task) or may_update(action, lead)
 
 
 @receiver(action_created, dispatch_uid="workflows.start_action_flow")
@@ -166,7 +179,7 @@ def _work_follows_the_lead(
             continue
         lead = action.lead
         with task.activation() as activation:
-            if lead is not None and can_pick_up(lead, task):
+            if lead_may_take_work(action, task):
                 record_task_event(task, REASSIGNED, by=by, to=lead, holder=task.owner_id)
                 if task.status == STATUS.NEW:
                     activation.assign(user=lead)
@@ -359,3 +372,25 @@ class AuditFormFlow(RecordFlow):
 def _start_audit_form_flows(sender: Any, forms: list[AuditForm], **kwargs: Any) -> None:
     for form in forms:
         start_flow(form)
+
+
+@receiver(audit_form_assigned, dispatch_uid="workflows.form_follows_its_auditor")
+def _form_follows_its_auditor(sender: Any, form: AuditForm, by: Any = None, **kwargs: Any) -> None:
+    """The auditor the lead names takes the form's open "complete" task (picked up by
+    someone else or waiting in the agency's queue), inside the assignment's transaction,
+    noted on the form's history."""
+    auditor = form.assignee
+    for task in open_tasks(form):
+        if task.flow_task.name != "complete":
+            continue
+        lock_task(task)
+        if task.status not in (STATUS.NEW, STATUS.ASSIGNED) or task.owner_id == form.assignee_id:
+            continue
+        if auditor is None or not can_pick_up(auditor, task):
+            continue
+        with task.activation() as activation:
+            record_task_event(task, REASSIGNED, by=by, to=auditor, holder=task.owner_id)
+            if task.status == STATUS.NEW:
+                activation.assign(user=auditor)
+            else:
+                activation.reassign(user=auditor)

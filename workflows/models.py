@@ -67,15 +67,6 @@ class TaskDue(models.Model):
             models.Index(
                 fields=["owner", "sort_on", "task"], condition=_HELD, name="wf_due_inbox_idx"
             ),
-            # overdue (due_on < today, in due_on order): mine, and the queue's
-            models.Index(
-                fields=["owner", "due_on", "task"], condition=_HELD, name="wf_due_inbox_late_idx"
-            ),
-            models.Index(
-                fields=["owner_permission", "owner_permission_obj_pk", "due_on", "task"],
-                condition=_QUEUED,
-                name="wf_due_queue_late_idx",
-            ),
             # team tasks: every open task of some agencies, or of all
             models.Index(
                 fields=["owner_permission", "owner_permission_obj_pk", "sort_on", "task"],
@@ -83,10 +74,8 @@ class TaskDue(models.Model):
                 name="wf_due_team_idx",
             ),
             models.Index(fields=["sort_on", "task"], condition=_OPEN_Q, name="wf_due_open_idx"),
-            # overdue claimable tasks walked in due_on order (many agencies)
-            models.Index(
-                fields=["due_on", "task"], condition=_QUEUED, name="wf_due_queue_late_walk_idx"
-            ),
+            # overdue is the start of the inbox's and the queue's walks (``sort_on`` is
+            # the due date before today): no index of its own (migration 0006)
         ]
 
     def __str__(self) -> str:

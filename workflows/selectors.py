@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -35,7 +36,7 @@ from viewflow.workflow.status import STATUS
 
 from actions.models import OPEN_STATES, Action
 from agencies.models import Membership
-from agencies.selectors import agencies_for, agency_grants, has_partnership_wide
+from agencies.selectors import agency_grants, has_partnership_wide
 from workflows.base import registered_flows
 from workflows.models import LeadCannotAct, TaskDue
 
@@ -45,13 +46,19 @@ INBOX_STATUSES = [STATUS.ASSIGNED, STATUS.STARTED]
 
 def queue_permissions() -> list[str]:
     """Every permission a registered flow puts on its human tasks."""
+    return list(_queue_permissions())
+
+
+@cache
+def _queue_permissions() -> tuple[str, ...]:
+    # the flows are classes, fixed once imported: read them once per process
     perms: set[str] = set()
     for flow_class in registered_flows():
         for node in flow_class.instance.nodes():
             perm = getattr(node, "_owner_permission", None)
             if isinstance(perm, str):
                 perms.add(perm)
-    return sorted(perms)
+    return tuple(sorted(perms))
 
 
 def _ids(agency_ids: frozenset[int]) -> list[str]:
@@ -102,22 +109,34 @@ def _build_permission_q(user: Any) -> Q:
     return q
 
 
-def _with_rows(qs: QuerySet[Task]) -> QuerySet[Task]:
-    """Everything a task table shows, in a fixed number of queries."""
+def _with_rows(qs: QuerySet[Task], *, visible_to: Any = None) -> QuerySet[Task]:
+    """Everything a task table shows, in a fixed number of queries. With
+    ``visible_to``, a record the user may not see is not loaded (the task's
+    ``process.artifact`` is None): see ``load_tasks``."""
+    records = []
+    for flow_class in registered_flows():
+        qs_records = flow_class.record_queryset()
+        if visible_to is not None:
+            # the visibility terms on the record itself (never a subquery: SQLite
+            # would read every visible record to answer it)
+            qs_records = qs_records & flow_class.visible_records(visible_to).order_by()
+        records.append(qs_records)
     return qs.select_related("process", "owner", "due").prefetch_related(
-        GenericPrefetch(
-            "process__artifact",
-            [flow_class.record_queryset() for flow_class in registered_flows()],
-        )
+        GenericPrefetch("process__artifact", records)
     )
 
 
 # -- the lists, as rows of TaskDue (what the pages walk) -------------------------------
-def inbox_rows(*, user: Any) -> QuerySet[TaskDue]:
-    """The rows of the tasks assigned to the user (index ``wf_due_inbox_idx``)."""
+def inbox_rows(*, user: Any, checked: bool = True) -> QuerySet[TaskDue]:
+    """The rows of the tasks assigned to the user (index ``wf_due_inbox_idx``), each
+    checked in the walk for whether the user may still see its record. ``checked=False``
+    leaves that check to whoever shows the page: My work checks the records of the
+    page it loads (``load_tasks(..., visible_to=user)``), which spares it building and
+    planning the check for every list on every view."""
     if not user.is_authenticated:
         return TaskDue.objects.none()
-    return TaskDue.objects.filter(_visible_rows(user), owner=user, held=True)
+    rows = TaskDue.objects.filter(owner=user, held=True)
+    return rows.filter(_visible_rows(user)) if checked else rows
 
 
 def queue_rows(*, user: Any) -> QuerySet[TaskDue]:
@@ -128,16 +147,20 @@ def queue_rows(*, user: Any) -> QuerySet[TaskDue]:
     return TaskDue.objects.filter(_permission_q(user), status=STATUS.NEW, owner__isnull=True)
 
 
-def overdue_rows(*, user: Any) -> list[QuerySet[TaskDue]]:
+def overdue_rows(*, user: Any, checked: bool = True) -> list[QuerySet[TaskDue]]:
     """The rows of the user's own and claimable tasks whose due date has passed: two
-    lists (each one index range in ``due_on`` order) that ``keyset_page`` merges."""
+    lists that ``keyset_page`` merges, each the start of its tab's own index walk
+    (``sort_on`` is the due date wherever it is before today), so overdue needs no
+    index of its own and the planner has one index to choose per list (with a second,
+    in ``due_on`` order, SQLite took it for the queue and sorted every match). The
+    claimable part is the queue's rows, as the queue tab shows them. ``checked``: as
+    for ``inbox_rows``."""
     if not user.is_authenticated:
         return [TaskDue.objects.none()]
     today = timezone.localdate()
-    visible = _visible_rows(user)
     return [
-        inbox_rows(user=user).filter(due_on__lt=today),
-        queue_rows(user=user).filter(visible, due_on__lt=today),
+        inbox_rows(user=user, checked=checked).filter(sort_on__lt=today),
+        queue_rows(user=user).filter(sort_on__lt=today),
     ]
 
 
@@ -199,14 +222,14 @@ def task_queue(*, user: Any) -> QuerySet[Task]:
 
 def task_overdue(*, user: Any) -> QuerySet[Task]:
     """The user's own and claimable tasks whose due date has passed."""
-    return _tasks_of(overdue_rows(user=user), "due_on")
+    return _tasks_of(overdue_rows(user=user), "sort_on")
 
 
 # -- keyset pages -------------------------------------------------------------------------
 # What each list is ordered by: a task's due date (``sort_on``: never NULL), then the
-# task; overdue by ``due_on`` (never NULL there: it is before today).
+# task; overdue too (there ``sort_on`` is the due date: it is before today).
 SORT_KEY = ("sort_on", "task_id")
-OVERDUE_KEY = ("due_on", "task_id")
+OVERDUE_KEY = SORT_KEY
 COUNT_BOUND = 50  # a tab counts up to this, then says "50+"
 
 Cursor = tuple[date, int]
@@ -239,6 +262,7 @@ class KeysetPage:
     first_key: Cursor | None
     last_key: Cursor | None
     count: int = 0  # bounded: at most COUNT_BOUND + 1
+    ids: list[int] = field(default_factory=list)  # the tasks', in order (``keyset_keys``)
     paginator: Any = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -338,10 +362,21 @@ class ListSpec:
 def keyset_pages(specs: Sequence[ListSpec]) -> list[KeysetPage]:
     """A page (and a bounded count) of each of several lists in a fixed number of
     queries, however many lists and rows: ONE query for every list's page keys and
-    counts (``fetch_keys``), then ONE for the tasks of every page with everything a
-    task table shows (``_with_rows``: the task, its process, holder and due date, and
+    counts (``keyset_keys``), then ONE for the tasks of every page with everything a
+    task table shows (``load_tasks``: the task, its process, holder and due date, and
     one query per kind of record). A page reads about a page of index entries (keyset);
     a count at most ``COUNT_BOUND + 1`` per part."""
+    pages = keyset_keys(specs)
+    load_tasks(pages)
+    return pages
+
+
+def keyset_keys(specs: Sequence[ListSpec]) -> list[KeysetPage]:
+    """The pages of ``keyset_pages`` with their task ids only (``page.ids``; the
+    ``object_list`` is empty until ``load_tasks``), and their counts: ONE query. My work
+    reads every tab's first page and count so, then loads the tasks of the one tab it
+    shows (a first page and its count are the same walk: the other tabs' first pages
+    cost nothing more)."""
     plans: list[tuple[int, int, Cursor | None, Cursor | None, int, list[int], list[int]]] = []
     pieces: list[QuerySet[Any]] = []
     for spec in specs:
@@ -381,7 +416,6 @@ def keyset_pages(specs: Sequence[ListSpec]) -> list[KeysetPage]:
     found = fetch_keys(pieces)
 
     pages: list[KeysetPage] = []
-    wanted: list[int] = []
     for spec, (number, offset, after_key, before_key, size, page_at, count_at) in zip(
         specs, plans, strict=True
     ):
@@ -396,7 +430,7 @@ def keyset_pages(specs: Sequence[ListSpec]) -> list[KeysetPage]:
             has_next, has_previous = more, after_key is not None or number > 1
         if spec.page and not keys and number > 1 and after_key is None and before_key is None:
             # past the end (a stale page number): page 1
-            page = keyset_pages([ListSpec(rows=spec.rows, key=spec.key, size=size, count=False)])[0]
+            page = keyset_keys([ListSpec(rows=spec.rows, key=spec.key, size=size, count=False)])[0]
         else:
             page = KeysetPage(
                 object_list=[],
@@ -405,18 +439,36 @@ def keyset_pages(specs: Sequence[ListSpec]) -> list[KeysetPage]:
                 has_previous=has_previous,
                 first_key=keys[0] if keys else None,
                 last_key=keys[-1] if keys else None,
+                ids=[pk for _, pk in keys],
             )
-            page.object_list = [pk for _, pk in keys]  # type: ignore[misc]
-            wanted += page.object_list  # type: ignore[arg-type]
         if spec.count:
             page.count = min(sum(len(found[i]) for i in count_at), COUNT_BOUND + 1)
         pages.append(page)
-    tasks = {t.pk: t for t in _with_rows(Task.objects.filter(pk__in=wanted))} if wanted else {}
-    for page in pages:
-        if page.object_list and not isinstance(page.object_list[0], Task):
-            ids: list[int] = page.object_list  # type: ignore[assignment]
-            page.object_list = [tasks[pk] for pk in ids if pk in tasks]
     return pages
+
+
+def load_tasks(pages: Sequence[KeysetPage], *, visible_to: Any = None) -> None:
+    """Fill each page's ``object_list`` with its tasks (``page.ids``, in order) and
+    everything a task table shows (``_with_rows``), in ONE query for all the pages
+    (then one per kind of record); none if no page has any.
+
+    With ``visible_to``, a task whose record that user may not see is left out (the
+    record check of ``inbox_rows``, made here on the page's few records rather than in
+    the walk: for lists read with ``checked=False``). Such a task is one the user holds
+    at an agency whose records they may no longer see, which ``release_tasks_out_of_
+    reach`` has normally put back in the queue: the page is then shorter by it, and the
+    bounded count may include it."""
+    wanted = [pk for page in pages for pk in page.ids]
+    tasks = (
+        {t.pk: t for t in _with_rows(Task.objects.filter(pk__in=wanted), visible_to=visible_to)}
+        if wanted
+        else {}
+    )
+    for page in pages:
+        found = [tasks[pk] for pk in page.ids if pk in tasks]
+        if visible_to is not None:
+            found = [task for task in found if task.process.artifact is not None]
+        page.object_list = found
 
 
 def keyset_page(
@@ -561,8 +613,12 @@ def actions_without_a_lead(*, user: Any) -> QuerySet[Action]:
     if not user.is_authenticated or not user.is_active:
         return Action.objects.none()
     gaps = LeadCannotAct.objects.all()
-    if not user.has_perm("actions.manage_plan"):
-        gaps = gaps.filter(agency__in=agencies_for(user, "update_action"))
+    everywhere = user.has_perm("actions.manage_plan") or has_partnership_wide(user, "update_action")
+    if not everywhere:
+        # the agencies as literal ids from the grants already read for the request (a
+        # subquery over guardian's tables cost more than the rest of the check)
+        ids = agency_grants(user).get("update_action", frozenset())
+        gaps = gaps.filter(agency_id__in=sorted(ids))
     pairs = list(gaps.values_list("user_id", "agency_id")[:LEAD_PAIRS_READ])
     if not pairs:
         return Action.objects.none()

@@ -5,6 +5,9 @@ change who holds it."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -27,11 +30,15 @@ from workflows import selectors, services
 PAGE_SIZE = 25
 
 # My work's tabs: each a list of TaskDue rows and the key it is ordered and paged by.
+# The inbox and overdue are walked without the record check, which ``home`` makes on the
+# records of the page it shows (``load_tasks(..., visible_to=user)``).
 TABS: dict[str, tuple[Callable[..., Any], tuple[str, str]]] = {
-    "inbox": (selectors.inbox_rows, selectors.SORT_KEY),
+    "inbox": (partial(selectors.inbox_rows, checked=False), selectors.SORT_KEY),
     "queue": (selectors.queue_rows, selectors.SORT_KEY),
-    "overdue": (selectors.overdue_rows, selectors.OVERDUE_KEY),
+    "overdue": (partial(selectors.overdue_rows, checked=False), selectors.OVERDUE_KEY),
 }
+# the tabs whose shown tasks are checked against the records the user may see
+CHECKED = {"inbox", "overdue"}
 
 
 def _number(value: str | None) -> int:
@@ -116,9 +123,71 @@ def _page(
     return _with_links(request, page, param)
 
 
+_PK = 2147483647  # a task id no route has, replaced by each row's own
+
+
+@dataclass
+class Row:
+    """What a task table shows of one task, worked out once in Python: the template
+    would otherwise render the title, the record's name and reverse each link several
+    times a row, the larger part of a page's time."""
+
+    task: Task
+    title: str
+    record: Any
+    record_label: str
+    record_url: str
+    agency_label: str
+    due_on: date | None
+    late: bool
+    holder: str
+    can_pick_up: bool
+    can_release: bool
+    can_manage: bool
+    claim_url: str
+    release_url: str
+    reassign_url: str
+
+
+def table_rows(request: HttpRequest, tasks: list[Task], rights: services.TaskRights) -> list[Row]:
+    """The rows of a task table (``workflows/task_table.html``), with what the user may
+    do with each (``rights``). Each link is reversed once for the page, not per row."""
+    rights.mark(tasks)
+    links = {
+        name: reverse(f"workflows:{name}", args=[_PK]) for name in ("claim", "release", "reassign")
+    }
+    today = timezone.localdate()
+    rows = []
+    for task in tasks:
+        record = task.process.artifact
+        due = getattr(task, "due", None)
+        due_on = due.due_on if due is not None else None
+        owner = task.owner
+        agency = getattr(record, "agency", None)
+        pk = str(task.pk)
+        rows.append(
+            Row(
+                task=task,
+                title=str(task.flow_task.task_title or task.flow_task),
+                record=record,
+                record_label=str(record) if record is not None else "",
+                record_url=record.get_absolute_url() if record is not None else "",
+                agency_label=str(getattr(agency, "label", "") or "\u2013"),
+                due_on=due_on,
+                late=due_on is not None and due_on < today,
+                holder=(owner.get_full_name() or owner.username) if owner is not None else "",
+                can_pick_up=task.can_pick_up,  # type: ignore[attr-defined]
+                can_release=task.can_release,  # type: ignore[attr-defined]
+                can_manage=task.can_manage,  # type: ignore[attr-defined]
+                **{f"{name}_url": url.replace(str(_PK), pk) for name, url in links.items()},
+            )
+        )
+    return rows
+
+
 def _asked_tab(request: HttpRequest) -> str | None:
     """The tab asked for: ``?tab=``, else the tab a paging link names (the last one),
-    else none (My work then shows the first page of every tab)."""
+    else none (My work then shows the first tab with any tasks)."""
     tab = request.GET.get("tab")
     if tab in TABS:
         return tab
@@ -132,44 +201,53 @@ def _asked_tab(request: HttpRequest) -> str | None:
 
 # How many actions without a lead My work lists (the rest follow as these are fixed).
 LEADLESS_SHOWN = 10
+TAB_LABELS = {"inbox": "Assigned to me", "queue": "I can pick up", "overdue": "Overdue"}
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """My work. Each tab is one keyset page (an index walk of about a page of rows)
-    with a bounded count ("50+"). Asked for one tab (``?tab=queue``, or a tab's paging
-    link), it renders only that one and counts the others; otherwise the first page of
-    each, so the GOV.UK tabs (and the page without JavaScript) show all three."""
+    """My work: one tab of tasks, the one asked for (``?tab=queue``, or a tab's paging
+    link), else the first with any tasks (Assigned to me, I can pick up, Overdue), and
+    every tab's bounded count ("50+") in the navigation between them. Every tab's page
+    keys and count are one query (a first page and its count are one index walk of at
+    most 51 entries), then only the shown tab's tasks are loaded and rendered: the page
+    costs the same however many tasks exist, and one tab's rows, not three."""
     user = request.user
     rights = services.TaskRights(user)
     asked = _asked_tab(request)
-    boxes: dict[str, Any] = {}
-    shown = [name for name in TABS if asked in (None, name)]
-    # every tab's page (the ones shown) and count in one query, their tasks in one more
     specs = [
-        _spec(request, rows_for(user=user), name, key, page=name in shown)
+        _spec(request, rows_for(user=user), name, key, page=asked in (None, name))
         for name, (rows_for, key) in TABS.items()
     ]
-    for name, page in zip(TABS, selectors.keyset_pages(specs), strict=True):
-        if name in shown:
-            boxes[name] = _with_links(request, page, name)
-            rights.mark(page.object_list)
-        else:
-            query = request.GET.copy()
-            query["tab"] = name
-            boxes[name] = {
-                "count_label": page.count_label,
-                "not_shown": True,
-                "show_query": query.urlencode(),
+    pages = dict(zip(TABS, selectors.keyset_keys(specs), strict=True))
+    shown = asked or next((name for name, page in pages.items() if page.ids), "inbox")
+    page = pages[shown]
+    selectors.load_tasks([page], visible_to=user if shown in CHECKED else None)
+    tabs = []
+    for name, tab_page in pages.items():
+        query = request.GET.copy()
+        query["tab"] = name
+        tabs.append(
+            {
+                "name": name,
+                "label": TAB_LABELS[name],
+                "count_label": tab_page.count_label,
+                "query": query.urlencode(),
+                "current": name == shown,
             }
+        )
     leadless = selectors.actions_without_a_lead(user=user)
     leadless_shown = list(leadless[: LEADLESS_SHOWN + 1])
     return render(
         request,
         "workflows/home.html",
         {
-            **boxes,
-            "asked": asked,
+            "tabs": tabs,
+            "shown": shown,
+            "shown_label": TAB_LABELS[shown],
+            "page": _with_links(request, page, shown),
+            "rows": table_rows(request, page.object_list, rights),
+            shown: page,
             "manages": rights.manages_any(),
             "today": timezone.localdate(),
             "leadless": leadless_shown[:LEADLESS_SHOWN],
@@ -190,8 +268,11 @@ def team_tasks(request: HttpRequest) -> HttpResponse:
     if not rights.manages_any():
         raise PermissionDenied("Team tasks are for managers and agency leads.")
     page = _page(request, selectors.team_rows(user=user), "team")
-    rights.mark(page.object_list)
-    return render(request, "workflows/team.html", {"team": page, "today": timezone.localdate()})
+    return render(
+        request,
+        "workflows/team.html",
+        {"team": page, "rows": table_rows(request, page.object_list, rights)},
+    )
 
 
 def _task_for(request: HttpRequest, pk: int) -> Task:

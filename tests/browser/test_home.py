@@ -18,8 +18,9 @@ def test_home_with_tasks_is_accessible_and_styled(page, sign_in, alice, work_tas
 
     # GOV.UK Frontend's JavaScript ran (tabs) and its CSS and fonts loaded from /assets/
     assert page.locator("body.govuk-frontend-supported").count() == 1
-    inbox_tab = page.get_by_role("tab", name="Assigned to me (1)")
-    assert inbox_tab.get_attribute("aria-selected") == "true"
+    # My work shows one list at a time (issue 13): the tabs are links, the shown one current
+    inbox_tab = page.get_by_role("link", name="Assigned to me (1)")
+    assert inbox_tab.get_attribute("aria-current") == "page"
     font = page.evaluate("""async () => { await document.fonts.ready;
         return getComputedStyle(document.querySelector('h1')).fontFamily; }""")
     assert "GDS Transport" in font, font
@@ -39,11 +40,12 @@ def test_home_with_tasks_is_accessible_and_styled(page, sign_in, alice, work_tas
     )
     assert button_colour not in ("", "rgba(0, 0, 0, 0)"), button_colour
 
-    # every tab panel passes axe, not only the first
+    # every tab passes axe, not only the first
     for name in ("I can pick up (2)", "Overdue (1)"):
-        page.get_by_role("tab", name=name).click()
+        submit(page.get_by_role("link", name=name))
+        assert page.get_by_role("link", name=name).get_attribute("aria-current") == "page"
         assert_accessible(page)
-    page.get_by_role("tab", name="Assigned to me (1)").click()
+    submit(page.get_by_role("link", name="Assigned to me (1)"))
     screenshot(page, "home")
 
 
@@ -68,10 +70,10 @@ def test_no_crown_anywhere(page, sign_in, alice):
 
 def test_pick_up_a_task_with_javascript(page, sign_in, alice, work_tasks):
     sign_in(page, alice)
-    page.get_by_role("tab", name="I can pick up (2)").click()
+    submit(page.get_by_role("link", name="I can pick up (2)"))
     submit(page.locator("#queue").get_by_role("button", name="Pick up").first)
     assert "You have picked up" in success_banner(page)
-    assert page.get_by_role("tab", name="Assigned to me (2)").count() == 1
+    assert page.get_by_role("link", name="Assigned to me (2)").count() == 1
     assert_accessible(page)
 
 
@@ -79,16 +81,17 @@ def test_home_and_pick_up_without_javascript(nojs_page, sign_in, alice, work_tas
     page = nojs_page
     sign_in(page, alice)
     check_page(page, "/")
-    # without JavaScript every panel is shown, one after another
-    for panel in ("#inbox", "#queue", "#overdue"):
-        assert page.locator(panel).is_visible(), panel
+    # without JavaScript too, each tab is a link to its own list
+    assert page.locator("#inbox").is_visible()
+    submit(page.get_by_role("link", name="I can pick up (2)"))
     queue = page.locator("#queue")
     assert queue.get_by_role("row").count() == 3  # header + 2
     submit(queue.get_by_role("button", name="Pick up").first)
     assert urlparse(page.url).path == "/"
     assert "You have picked up" in success_banner(page)
-    assert page.locator("#inbox").get_by_role("row").count() == 3  # header + 2
     assert page.locator("#queue").get_by_role("row").count() == 2  # header + 1
+    submit(page.get_by_role("link", name="Assigned to me (2)"))
+    assert page.locator("#inbox").get_by_role("row").count() == 3  # header + 2
     # and put it back
     submit(page.locator("#inbox").get_by_role("button", name="Release").first)
     assert "back in the queue" in success_banner(page)

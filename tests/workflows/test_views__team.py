@@ -47,7 +47,8 @@ def reassign_url(task) -> str:
 
 
 def make_overdue(task, days: int = 3) -> None:
-    TaskDue.objects.filter(task=task).update(due_on=timezone.localdate() - timedelta(days=days))
+    day = timezone.localdate() - timedelta(days=days)
+    TaskDue.objects.filter(task=task).update(due_on=day, sort_on=day)
 
 
 # -- the selector ---------------------------------------------------------------------------
