@@ -22,4 +22,6 @@ class ActionsConfig(AppConfig):
         from actions import overview
         from core.overview import register_overview_section
 
-        register_overview_section("actions", title="Actions", order=10, build=overview.build)
+        register_overview_section(
+            "actions", title="Actions", order=10, build=overview.build, summary=overview.summary
+        )

@@ -15,13 +15,14 @@ the agencies the user may see (``selectors.action_list``)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import django_filters
 from django import forms
 from django.core.validators import EMPTY_VALUES
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.forms.models import ModelChoiceIterator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -156,13 +157,52 @@ def _search_field(user: Any, api: bool) -> forms.Field:
     )
 
 
+class _ListedChoices(ModelChoiceIterator):
+    """A select's options read in one query: Django's iterator counts them first
+    (another query) when a template loops over it."""
+
+    def __init__(self, field: forms.ModelChoiceField) -> None:
+        super().__init__(field)
+        self._listed: list[Any] | None = None
+
+    def _rows(self) -> list[Any]:
+        if self._listed is None:
+            self._listed = list(super().__iter__())
+        return self._listed
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._rows())
+
+    def __len__(self) -> int:
+        return len(self._rows())
+
+    def __bool__(self) -> bool:
+        return bool(self._rows())
+
+
+class _ListedModelChoiceField(forms.ModelChoiceField):
+    iterator = _ListedChoices
+
+
 def _agency_field(user: Any, api: bool) -> forms.Field:
     if api:
         return IdField(required=False)
-    return forms.ModelChoiceField(
+    return _ListedModelChoiceField(
         queryset=visible_agencies(user),
         required=False,
         label="Agency",
+        empty_label="All agencies",
+        error_messages={"invalid_choice": "Choose an agency from the list"},
+    )
+
+
+def _owner_field(user: Any, api: bool) -> forms.Field:
+    if api:
+        return IdField(required=False)
+    return _ListedModelChoiceField(
+        queryset=visible_agencies(user),
+        required=False,
+        label="Owned by",
         empty_label="All agencies",
         error_messages={"invalid_choice": "Choose an agency from the list"},
     )
@@ -197,6 +237,15 @@ def _parent_filter(source: sources.Source) -> TwoWayFilter:
     )
 
 
+def agency_q(agency_id: int) -> Q:
+    """Actions the agency owns or contributes to (an improvement plan's contributing
+    agencies). The contributions are one indexed read of the through table (``IN``, a
+    hashed subplan on PostgreSQL), not a correlated subquery per action, so the list
+    still walks its target-date index."""
+    contributions = Action.contributing_agencies.through.objects.filter(agency_id=agency_id)
+    return Q(agency_id=agency_id) | Q(pk__in=contributions.values("action_id"))
+
+
 def _id_schema(help_text: str) -> serializers.Field:
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text=help_text)
 
@@ -214,9 +263,9 @@ class ActionFilterSet(django_filters.FilterSet):
         lambda qs, value, user: qs.filter(search_q(value)) if value.strip() else qs,
     )
     agency = _two_way(
-        _id_schema("The owning agency's id."),
+        _id_schema("The id of the agency that owns the action or contributes to it."),
         _agency_field,
-        lambda qs, value, user: qs.filter(agency_id=getattr(value, "pk", value)),
+        lambda qs, value, user: qs.filter(agency_q(getattr(value, "pk", value))),
     )
 
     class Meta:
@@ -298,7 +347,10 @@ def _tail_filters() -> dict[str, TwoWayFilter]:
         "rag": _two_way(
             serializers.ChoiceField(choices=Rag.choices),
             _RAG,
-            lambda qs, value, user: qs.filter(rag_q(value)),
+            # the amber window (a read of the partnership) only decides amber and green
+            lambda qs, value, user: qs.filter(
+                rag_q(value, amber_days=None if value in (Rag.AMBER, Rag.GREEN) else 0)
+            ),
         ),
         "mine": _two_way(
             serializers.BooleanField(help_text="Only the actions the caller leads."),
@@ -306,6 +358,11 @@ def _tail_filters() -> dict[str, TwoWayFilter]:
             lambda qs, value, user: qs.filter(lead=user) if value else qs,
         ),
         # The overview's figures (``actions.overview``) link to the list with these.
+        "owner": _two_way(
+            _id_schema("The id of the agency that owns the action (its contributors not)."),
+            _owner_field,
+            lambda qs, value, user: qs.filter(agency_id=getattr(value, "pk", value)),
+        ),
         "extended": _two_way(
             serializers.BooleanField(help_text="Only actions whose target date was extended."),
             lambda user, api: StrictBooleanField(required=False, label="Extended"),

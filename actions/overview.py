@@ -8,6 +8,7 @@ own FilterSet (``actions.filters``), with the same rules (``selectors.rag_q``, t
 ``today`` and amber window), and links to that list filtered the same way, so a figure
 and the list it opens always agree. Four queries whatever the number of actions: the
 amber window, the visible agencies, the per-agency counts, and one aggregate for the rest.
+:func:`summary` (the key figures on My work) is one aggregate.
 """
 
 from __future__ import annotations
@@ -105,12 +106,12 @@ def build(user: Any, period: Period) -> SectionFigures | None:
                 agency.label,
                 (
                     *(
-                        Cell(row[r.value], list_url(agency=agency.pk, rag=r.value))
+                        Cell(row[r.value], list_url(owner=agency.pk, rag=r.value))
                         for r in RAG_ORDER
                     ),
-                    Cell(row["total"], list_url(agency=agency.pk)),
+                    Cell(row["total"], list_url(owner=agency.pk)),
                 ),
-                url=list_url(agency=agency.pk),
+                url=list_url(owner=agency.pk),
             )
         )
 
@@ -232,8 +233,15 @@ def build(user: Any, period: Period) -> SectionFigures | None:
             "overdue: the target date has passed and the work is not signed off."
         ),
     )
-    key_figures = (
-        Figure("Actions", totals["total"], list_url()),
+    return SectionFigures(
+        key_figures=_key_figures(totals["total"], counts),
+        tables=(by_rag, by_agency, open_by_agency, overdue, waiting, verdicts, trend),
+    )
+
+
+def _key_figures(total: int, counts: dict[str, Any]) -> tuple[Figure, ...]:
+    return (
+        Figure("Actions", total, list_url()),
         Figure("Overdue", counts["overdue"], list_url(rag=Rag.RED)),
         Figure(
             "Evidence waiting for review",
@@ -246,7 +254,21 @@ def build(user: Any, period: Period) -> SectionFigures | None:
             list_url(state=ActionState.LEARNING_CHECK_DUE),
         ),
     )
-    return SectionFigures(
-        key_figures=key_figures,
-        tables=(by_rag, by_agency, open_by_agency, overdue, waiting, verdicts, trend),
+
+
+def summary(user: Any, period: Period) -> SectionFigures:
+    """:func:`build`'s key figures alone, in one aggregate query (the home page). Every
+    action counted in ``build``'s table by agency is of a visible agency, so the total
+    is the count of the visible agencies' actions; red does not read the amber window."""
+    red = rag_q(Rag.RED, today=period.today, amber_days=0)
+    counts = (
+        Action.objects.filter(agency__in=visible_agencies(user))
+        .order_by()
+        .aggregate(
+            total=Count("pk"),
+            overdue=Count("pk", filter=red),
+            review=Count("pk", filter=Q(state=ActionState.EVIDENCE_SUBMITTED)),
+            checks_due=Count("pk", filter=Q(state=ActionState.LEARNING_CHECK_DUE)),
+        )
     )
+    return SectionFigures(key_figures=_key_figures(counts["total"], counts))

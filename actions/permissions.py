@@ -10,9 +10,16 @@ from typing import TYPE_CHECKING, Any
 
 from agencies.models import AgencyKind, Membership
 from agencies.selectors import agencies_for, has_partnership_wide, user_can
+from core.memo import remembered
 
 if TYPE_CHECKING:
     from actions.models import Action
+
+
+def _can(user: Any, perm: str, agency_id: int | None) -> bool:
+    # ``user_can``, asked once per step (the page's check and the transition's are one)
+    key = ("user_can", getattr(user, "pk", None), perm, agency_id)
+    return remembered(key, lambda: user_can(user, perm, agency_id))
 
 
 # -- who may take each step (whatever the action's state) -----------------------------
@@ -25,7 +32,7 @@ def may_update(action: Action, user: Any) -> bool:
     """The lead's work (start, progress, evidence, submit): an agency lead of its agency;
     for an action the partnership owns, also its named lead while they hold a
     partnership role."""
-    if user_can(user, "update_action", action.agency_id):
+    if _can(user, "update_action", action.agency_id):
         return True
     return (
         getattr(user, "pk", None) is not None
@@ -47,7 +54,7 @@ def may_add_evidence(action: Action, user: Any) -> bool:
 
 
 def may_sign_off(action: Action, user: Any) -> bool:
-    return user_can(user, "sign_off_action", action.agency_id)
+    return _can(user, "sign_off_action", action.agency_id)
 
 
 def may_review_evidence(action: Action, user: Any) -> bool:

@@ -9,11 +9,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django_fsm import ConcurrentTransition
-from django_fsm_log.models import StateLog
 
-from actions import sources
+from actions import impact, sources
 from actions.models import (
     CHANGE_LABELS,
     DELIVERY_STATES,
@@ -43,6 +43,7 @@ from agencies.models import Agency, Membership, Partnership
 from agencies.roles import roles_holding
 from agencies.selectors import holders, members_holding, user_can, users_holding
 from core import dates
+from core.memo import atomic as step_atomic
 from core.outbox import Message, notify_many
 from core.transitions import (
     CONCURRENT_CHANGE,
@@ -158,11 +159,13 @@ def _notify(
     subject: str,
     template: str,
     dedupe_key: str,
+    new_key: bool = False,
     **context: Any,
 ) -> int:
     """Every notification about one action goes through here (a sweep about many
     builds ``_message``s and queues them at once): only the recipients who may still
-    see the action's agency's records are told."""
+    see the action's agency's records are told. ``new_key``: the dedupe key names the
+    step just taken (``_step_key``), so the outbox need not look for it first."""
     recipients = [r for r in recipients if r is not None]
     return notify_many(
         [
@@ -175,14 +178,15 @@ def _notify(
                 allowed=readers([action], recipients),
                 **context,
             )
-        ]
+        ],
+        new_keys=new_key,
     )
 
 
-def _last_step_id(action: Action) -> int:
-    """The id of the action's latest transition log row: a dedupe key for what that
-    step tells people."""
-    return int(StateLog.objects.for_(action).order_by("-pk").values_list("pk", flat=True)[0])
+def _step_key(action: Action) -> str:
+    """A dedupe key for what the step just taken on the action tells people: the action
+    and the moment the step saved it (no query: the transition set ``modified``)."""
+    return f"{action.pk}-{action.modified:%Y%m%dT%H%M%S%f}"
 
 
 # -- creating ----------------------------------------------------------------------
@@ -421,7 +425,7 @@ def _pending_extension(action: Action, *, lock: bool = False) -> ExtensionReques
     return requests.select_related("asked_by").first()
 
 
-@transaction.atomic
+@step_atomic  # a savepoint only outside a step's page (core.memo)
 def action_ask_extension(
     *, action: Action, by: Any, new_target_date: date, reason: str
 ) -> ExtensionRequest:
@@ -465,7 +469,7 @@ class ExtensionChoice(models.TextChoices):
     REFUSE = "refuse", "Refuse: the target date stays"
 
 
-@transaction.atomic
+@step_atomic  # a savepoint only outside a step's page (core.memo)
 def action_decide_extension(
     *, action: Action, by: Any, decision: str, reason: str
 ) -> ExtensionRequest:
@@ -516,7 +520,7 @@ def _require_update(action: Action, by: Any) -> None:
         raise TransitionForbidden(NOT_PERMITTED_UPDATE)
 
 
-@transaction.atomic
+@step_atomic  # a savepoint only outside a step's page (core.memo)
 def action_start_work(*, action: Action, by: Any, note: str = "") -> Action:
     return run_transition(
         action,
@@ -536,7 +540,7 @@ def _back_to_work(action: Action, by: Any) -> None:
         action_start_work(action=action, by=by, note="Work resumed on the returned evidence.")
 
 
-@transaction.atomic
+@step_atomic  # a savepoint only outside a step's page (core.memo)
 def action_report_progress(*, action: Action, by: Any, text: str) -> ProgressUpdate:
     _require_update(action, by)
     if action.state == S.CANCELLED:
@@ -549,7 +553,7 @@ def action_report_progress(*, action: Action, by: Any, text: str) -> ProgressUpd
     return ProgressUpdate.objects.create(action=action, by=by, text=text.strip())
 
 
-@transaction.atomic
+@step_atomic  # a savepoint only outside a step's page (core.memo)
 def action_add_evidence(
     *, action: Action, by: Any, description: str, file: UploadedFile | None = None
 ) -> EvidenceItem:
@@ -574,35 +578,46 @@ def action_add_evidence(
     return item
 
 
-@transaction.atomic
+@step_atomic  # a savepoint only outside a step's page (core.memo)
 def action_submit_evidence(*, action: Action, by: Any, note: str = "") -> Action:
-    if action.state == S.IN_PROGRESS and not action.evidence.exists():
-        _require_update(action, by)
-        raise TransitionRefused(NO_EVIDENCE)
-    run_transition(
-        action,
-        "submit_evidence",
-        by=by,
-        refused=NOT_IN_PROGRESS,
-        forbidden=NOT_PERMITTED_UPDATE,
-        comment=note,
+    # The evidence is read once for the step (its ids): this check, the transition's
+    # condition (asked by can_proceed, the permission check and the transition itself)
+    # and the e-mail's count all use it; forgotten again when the step ends.
+    prefetch_related_objects(
+        [action], Prefetch("evidence", queryset=EvidenceItem.objects.only("pk", "action_id"))
     )
+    try:
+        items = len(action.evidence.all())
+        if action.state == S.IN_PROGRESS and not items:
+            _require_update(action, by)
+            raise TransitionRefused(NO_EVIDENCE)
+        run_transition(
+            action,
+            "submit_evidence",
+            by=by,
+            refused=NOT_IN_PROGRESS,
+            forbidden=NOT_PERMITTED_UPDATE,
+            comment=note,
+        )
+    finally:
+        getattr(action, "_prefetched_objects_cache", {}).pop("evidence", None)
     # The Learning and Improvement group reviews it: whoever may accept or return evidence.
     _notify(
         action=action,
         recipients=list(users_holding(REVIEW_PERMISSION)),
         subject=f"Evidence to review: {action}",
         template="action_evidence_submitted",
-        dedupe_key=f"action-submitted-{_last_step_id(action)}",
+        dedupe_key=f"action-submitted-{_step_key(action)}",
+        new_key=True,
         by_name=_person(by),
         note=note.strip(),
-        items=action.evidence.count(),
+        items=items,
     )
     return action
 
 
 # -- the Learning and Improvement group's review --------------------------------------
-@transaction.atomic
+@step_atomic  # a savepoint only outside a step's page (core.memo)
 def action_accept_evidence(*, action: Action, by: Any, note: str = "") -> Action:
     run_transition(
         action, "accept", by=by, refused=NOT_SUBMITTED, forbidden=NOT_PERMITTED_REVIEW, comment=note
@@ -612,13 +627,14 @@ def action_accept_evidence(*, action: Action, by: Any, note: str = "") -> Action
         recipients=_agency_leads({action.agency_id}).get(action.agency_id, []),
         subject=f"Evidence accepted, awaiting sign-off: {action}",
         template="action_evidence_accepted",
-        dedupe_key=f"action-accepted-{_last_step_id(action)}",
+        dedupe_key=f"action-accepted-{_step_key(action)}",
+        new_key=True,
         note=note.strip(),
     )
     return action
 
 
-@transaction.atomic
+@step_atomic  # a savepoint only outside a step's page (core.memo)
 def action_return_evidence(*, action: Action, by: Any, reason: str) -> Action:
     if not reason.strip():
         raise ValidationError({"reason": RETURN_NEEDS_REASON})
@@ -635,14 +651,15 @@ def action_return_evidence(*, action: Action, by: Any, reason: str) -> Action:
         recipients=[action.lead],
         subject=f"Evidence returned: {action}",
         template="action_evidence_returned",
-        dedupe_key=f"action-returned-{_last_step_id(action)}",
+        dedupe_key=f"action-returned-{_step_key(action)}",
+        new_key=True,
         reason=reason.strip(),
     )
     return action
 
 
 # -- the agency lead's sign-off -------------------------------------------------------
-@transaction.atomic
+@step_atomic  # a savepoint only outside a step's page (core.memo)
 def action_sign_off(*, action: Action, by: Any, note: str = "") -> Action:
     return run_transition(
         action,
@@ -683,10 +700,13 @@ def action_learning_check_fall_due(*, action: Action) -> LearningCheck:
     return check
 
 
-@transaction.atomic
+@step_atomic  # a savepoint only outside a step's page (core.memo)
 def action_record_learning_check(
-    *, action: Action, by: Any, method: str, evidence: str, verdict: str
+    *, action: Action, by: Any, method: str, evidence: str, verdict: str, cites: str = ""
 ) -> LearningCheck:
+    """Record the check's verdict and its impact evidence; ``cites`` (optional) names a
+    record of another loop as evidence too (``actions.impact``: a later audit's
+    findings), one ``by`` may cite for this action."""
     if not may_run_learning_check(action, by):
         raise TransitionForbidden(NOT_PERMITTED_CHECK)
     if action.state != S.LEARNING_CHECK_DUE:
@@ -700,6 +720,12 @@ def action_record_learning_check(
         errors["evidence"] = (
             EMBEDDED_NEEDS_EVIDENCE if verdict == Verdict.EMBEDDED else CHECK_NEEDS_EVIDENCE
         )
+    cited = None
+    if cites:
+        try:
+            cited = impact.resolve(cites, action=action, user=by)
+        except LookupError as exc:
+            errors["cites"] = str(exc.args[0])
     if errors:
         raise ValidationError(errors)
     check = action.learning_checks.filter(verdict="").order_by("-opened_at").first()
@@ -742,6 +768,9 @@ def action_record_learning_check(
     check.decided_by = by
     check.decided_at = timezone.now()
     check.next_check_on = next_check_on
+    if cited is not None:
+        check.cites_type = impact.content_type_of(cited)
+        check.cites_id = cited.pk
     check.save()
     _notify(
         action=action,
@@ -756,7 +785,7 @@ def action_record_learning_check(
 
 
 # -- cancelling -----------------------------------------------------------------------
-@transaction.atomic
+@step_atomic  # a savepoint only outside a step's page (core.memo)
 def action_cancel(*, action: Action, by: Any, reason: str) -> Action:
     if not reason.strip():
         raise ValidationError({"reason": CANCEL_NEEDS_REASON})

@@ -63,6 +63,13 @@ class LearningCheckInputSerializer(serializers.Serializer):
     method = serializers.ChoiceField(choices=ImpactMethod.choices)
     evidence = serializers.CharField()
     verdict = serializers.ChoiceField(choices=Verdict.choices)
+    cites = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=120,
+        help_text='Impact evidence from another record (actions.impact): "audits.audit:12".',
+    )
 
 
 class EvidenceSerializer(serializers.ModelSerializer):

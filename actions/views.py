@@ -4,6 +4,7 @@ downloads, exports and import. Views check permission, call a service, respond."
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,16 +12,15 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from actions import forms, selectors, services, sources
+from actions import forms, impact, selectors, services, sources
 from actions.filters import action_filterset
-from actions.models import Action, ActionState, EvidenceItem
+from actions.models import Action, ActionState, EvidenceItem, next_open_milestone
 from actions.permissions import (
     can_download_evidence,
     can_edit_details,
@@ -29,6 +29,7 @@ from actions.permissions import (
 )
 from actions.steps import ACTION_STEPS
 from core.forms import add_service_errors
+from core.pagination import BoundedPaginator
 from core.steps import next_steps, step_page_view
 from core.submissions import ALREADY_SUBMITTED, AlreadySubmitted, Submission
 from core.timeline import TimelineEntry
@@ -83,6 +84,11 @@ def _detail(
 ) -> HttpResponse:
     evidence = list(action.evidence.select_related("by"))
     history = timeline(action, evidence)
+    # a plan action's milestones (as written; a row a date) and contributing agencies:
+    # one query each, whatever their number
+    milestones = list(action.milestones.select_related("completed_by"))
+    offered = next_steps(ACTION_STEPS, action, request.user, bound)
+    impact.offer(offered, action, request.user)  # a learning check may cite a record
     return render(
         request,
         "actions/detail.html",
@@ -92,16 +98,21 @@ def _detail(
             # returned evidence: the latest return (and its reason), shown at the top
             "returned": _latest_return(action, history),
             # "What you can do next": the steps offered, each with its form
-            "next_steps": next_steps(ACTION_STEPS, action, request.user, bound),
+            "next_steps": offered,
             "error_form": next((f for f in (bound or {}).values() if f.errors), None),
             "timeline": history,
             "evidence": evidence,
-            "checks": action.learning_checks.select_related("decided_by"),
+            "checks": impact.attach(
+                action.learning_checks.select_related("decided_by"), request.user
+            ),
             "can_download": can_download_evidence(action, request.user),
             "can_edit": can_edit_details(action, request.user),
             "lead_problem": lead_cannot_act(action),
             # The source block: its kind, label, link and text (actions.sources).
             "source": sources.describe(action.source),
+            "milestones": milestones,
+            "next_milestone": next_open_milestone(milestones),
+            "contributors": list(action.contributing_agencies.order_by("name")),
         },
         status=status,
     )
@@ -214,23 +225,38 @@ def _filtered(request: HttpRequest) -> tuple[Any, QuerySet[Action]]:
 SHOWN_FILTERS = {"q", "agency", "state", "rag"}
 
 
-def _other_filters(filterset: Any) -> list[Any]:
+@dataclass(frozen=True)
+class OtherFilter:
+    label: str
+    html_name: str
+    value: Any
+    shown: str
+
+
+def _other_filters(filterset: Any) -> list[OtherFilter]:
     """The filters the list page has no control for (those the overview's figures link
-    with: extended, extension, verdict, target dates ...) that are on: shown as a line
-    saying so, and carried by "Apply filters" as hidden fields."""
+    with: owner, extended, extension, verdict, target dates ...) that are on: shown as a
+    line saying so (an agency by its name), and carried by "Apply filters" as hidden
+    fields."""
     form = filterset.form
     shown = SHOWN_FILTERS | set(filterset.parent_params)
-    return [
-        form[name]
-        for name in form.fields
-        if name not in shown and form[name].value() not in (None, "", [])
-    ]
+    cleaned = getattr(form, "cleaned_data", {}) or {}
+    others = []
+    for name in form.fields:
+        field = form[name]
+        value = field.value()
+        if name in shown or value in (None, "", []):
+            continue
+        label = getattr(cleaned.get(name), "label", None)
+        others.append(OtherFilter(str(field.label), field.html_name, value, str(label or value)))
+    return others
 
 
 @login_required
 def action_list(request: HttpRequest) -> HttpResponse:
     filterset, qs = _filtered(request)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    # counted up to a bound ("more than 500"): the same cost for any size of plan
+    page = BoundedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -251,7 +277,7 @@ def action_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def my_actions(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.my_actions(user=request.user), PAGE_SIZE).get_page(
+    page = BoundedPaginator(selectors.my_actions(user=request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     return render(
@@ -270,7 +296,7 @@ def my_actions(request: HttpRequest) -> HttpResponse:
 def li_queue(request: HttpRequest) -> HttpResponse:
     if not selectors.may_see_li_queue(request.user):
         raise PermissionDenied("This queue is for the Learning and Improvement group.")
-    page = Paginator(selectors.li_queue(user=request.user), PAGE_SIZE).get_page(
+    page = BoundedPaginator(selectors.li_queue(user=request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     # who sent each (``waiting_by_id``, annotated by the selector): one query a page

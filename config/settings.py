@@ -169,7 +169,10 @@ GUARDIAN_MONKEY_PATCH_USER = False
 # Sessions end after eight idle hours and when the browser closes.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 60 * 60)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-SESSION_SAVE_EVERY_REQUEST = True
+# Saved when it changes or when its expiry was last slid forward more than a few minutes
+# ago (core.sessions), not on every request: the idle timeout without a write a click.
+SESSION_ENGINE = "core.sessions"
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

@@ -63,12 +63,16 @@ def _already_queued(keys: set[str]) -> set[tuple[int, str]]:
     return found
 
 
-def notify_many(messages: Iterable[Message]) -> int:
+def notify_many(messages: Iterable[Message], *, new_keys: bool = False) -> int:
     """Queue every message for each of its distinct active recipients with an e-mail
     address, skipping a recipient who already has the message's dedupe key; returns the
     number queued. Two queries whatever the number of messages: one read of the dedupe
     keys already queued, one insert (none when there is nothing new), so a sweep that
-    sends nothing costs the same however many records it looks at."""
+    sends nothing costs the same however many records it looks at.
+
+    ``new_keys``: the caller's dedupe keys name an event that has just happened (a step
+    taken now), so none can be queued already: the read is skipped (one query), and the
+    database's unique constraint still skips a row queued meanwhile (then counted)."""
     wanted: list[tuple[Message, str, list[Any]]] = []
     keys: set[str] = set()
     for message in messages:
@@ -86,7 +90,7 @@ def notify_many(messages: Iterable[Message]) -> int:
                 keys.add(key)
     if not wanted:
         return 0
-    already = _already_queued(keys) if keys else set()
+    already = _already_queued(keys) if keys and not new_keys else set()
     rows: list[Notification] = []
     for message, key, people in wanted:
         new = [user for user in people if not key or (user.pk, key) not in already]

@@ -54,6 +54,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from core.forms import add_service_errors
+from core.memo import all_or_nothing, one_step
 from core.openapi import CONFLICT
 from core.submissions import AlreadySubmitted, Submission
 from core.transitions import TransitionForbidden, TransitionRefused
@@ -243,6 +244,10 @@ def step_page_view(steps: StepSet, render_record: RenderRecord) -> Callable[...,
     @login_required
     @require_http_methods(["GET", "POST"])
     def view(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+        with one_step():  # the permission asked by the page and the service: once
+            return take(request, pk, step)
+
+    def take(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         record = steps.get_record(request.user, pk)
         spec = steps.get(step)
         if spec is None:
@@ -254,21 +259,29 @@ def step_page_view(steps: StepSet, render_record: RenderRecord) -> Callable[...,
         if not spec.permitted(record, request.user):
             raise PermissionDenied(spec.forbidden)
         submission = Submission(request, prefix=spec.name)
-        if (repeated := submission.repeated()) is not None:
-            return repeated
+        # A second post of a form whose first succeeded: usually the state no longer
+        # allows the step, so the used token is looked for only then (and before the
+        # confirm page); otherwise the claim's one INSERT finds it (AlreadySubmitted).
         if not steps.allows_now(spec, record):
+            if (repeated := submission.repeated()) is not None:
+                return repeated
             messages.error(request, spec.refused_for(record))
             return redirect(steps.page(record))
         form = spec.form(request.POST, request.FILES, prefix=spec.name)
         if not form.is_valid():
+            if (repeated := submission.repeated()) is not None:
+                return repeated
             return render_record(request, record, {spec.name: form}, 400)
         url = steps.page(record)
         if spec.confirm and request.POST.get(CONFIRM_FIELD) != "yes":
+            if (repeated := submission.repeated()) is not None:
+                return repeated
             return _confirm_page(request, steps, spec, record)
+        done = spec.done.format(record=record)
         try:
-            with submission.claim() as outcome:
+            with submission.claim(url, done) as outcome, all_or_nothing(outcome.atomic):
                 steps.run(spec, record, request.user, form.cleaned_data)
-                outcome.done(url, spec.done.format(record=record))
+                outcome.done(url, done)
         except AlreadySubmitted:
             return submission.already(url)
         except TransitionForbidden as exc:
@@ -337,6 +350,10 @@ class StepViewSetMixin:
             _add_step_endpoint(cls, step)
 
     def take_step(self, request: Request, step: Step) -> Response:
+        with one_step():  # the permission asked here and by the service: once
+            return self._take_step(request, step)
+
+    def _take_step(self, request: Request, step: Step) -> Response:
         view: Any = self
         record = view.get_object()
         if not step.permitted(record, request.user):
