@@ -156,11 +156,32 @@ class LearningCheckForm(GdsForm):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose whether the learning is embedded"},
     )
+    # A key of ``actions.impact`` ("audits.audit:12"): any text is taken here, and
+    # the service checks it is one the person may cite for this action now.
+    cites = forms.CharField(
+        label="Impact evidence from another record (optional)",
+        required=False,
+        max_length=120,
+        widget=forms.Select(choices=[("", "None")]),
+        help_text="A later audit's findings, say: the re-audit closes the loop.",
+    )
     layout = (
         Field.radios("method", legend_size=Size.SMALL),
         Field.textarea("evidence", rows=4),
         Field.radios("verdict", legend_size=Size.SMALL),
+        Field.select("cites"),
     )
+
+    def offer_citations(self, offered: list[tuple[str, str]]) -> None:
+        """The records this check may cite (``actions.impact.choices``, for the action
+        and the reader). Without any (and no error to show on it) the question is not
+        asked."""
+        if not offered and "cites" not in self.errors:
+            del self.fields["cites"]
+            self.helper.layout = Layout(*self.layout[:-1])
+            return
+        widget: Any = self.fields["cites"].widget
+        widget.choices = [("", "None"), *offered]
 
 
 def person_name(user: Any) -> str:

@@ -458,6 +458,13 @@ class LearningCheck(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     next_check_on = models.DateField(null=True, blank=True)
+    # The record cited as the impact evidence (``actions.impact``): a later audit's
+    # findings, say. Generic, so this app names no other.
+    cites_type = models.ForeignKey(
+        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cites_id = models.PositiveBigIntegerField(null=True, blank=True)
+    cites = GenericForeignKey("cites_type", "cites_id")
 
     class Meta:
         ordering = ["-opened_at", "-pk"]
