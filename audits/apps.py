@@ -16,6 +16,7 @@ class AuditsConfig(AppConfig):
         register_demo("audits", "audits.demo.load", order=320)
         register_sweep("audits.form_reminders", _form_reminders, cadence=DAILY)
         register_recommendations_as_action_sources()
+        register_findings_as_impact_evidence()
         try:
             from core.overview import register_overview_section
         except ImportError:  # the overview is being built alongside
@@ -63,4 +64,46 @@ def register_recommendations_as_action_sources() -> None:
         ],
         related=["audit"],
         alias="audit_recommendation",
+    )
+
+
+def register_findings_as_impact_evidence() -> None:
+    """A learning check may cite a later audit's findings as its impact evidence (the
+    re-audit closes the loop): an audit signed off after the action's source audit (or,
+    for an action from elsewhere, after the action was made), one the person may see."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Subquery
+    from django.urls import reverse
+
+    from actions.impact import register_impact_evidence
+    from audits import selectors
+    from audits.models import Audit, AuditRecommendation, AuditState
+
+    def citable(user: Any, action: Any) -> Any:
+        audits = selectors.audit_list(user=user).filter(
+            state__in=[AuditState.SIGNED_OFF, AuditState.CLOSED], signed_off_at__isnull=False
+        )
+        source_type = action.source_content_type_id
+        if source_type and ContentType.objects.get_for_id(source_type).model_class() is (
+            AuditRecommendation
+        ):
+            source = Audit.objects.filter(recommendations__pk=action.source_object_id)
+            audits = audits.exclude(pk__in=source.values("pk")).filter(
+                signed_off_at__gt=Subquery(source.values("signed_off_at")[:1])
+            )
+        else:
+            audits = audits.filter(signed_off_at__gt=action.created)
+        return audits.order_by("-signed_off_at", "-pk")
+
+    register_impact_evidence(
+        Audit,
+        kind="Audit findings",
+        label=lambda audit: (
+            f"{audit.title} (signed off {audit.signed_off_at:%-d %B %Y})"
+            if audit.signed_off_at
+            else str(audit.title)
+        ),
+        url=lambda audit: reverse("audits:findings", args=[audit.pk]),
+        citable=citable,
+        visible_to=lambda user: selectors.audit_list(user=user),
     )

@@ -3,7 +3,7 @@ argument names, so a step's ``cleaned_data`` goes straight to its service."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Layout
@@ -58,9 +58,24 @@ class ReturnForm(GdsForm):
 
 
 def _version_choices() -> Any:
-    return FormTemplateVersion.objects.select_related("template").order_by(
-        "template__name", "-number"
+    # Only published versions: a draft is still being edited (``services.template_draft``).
+    return (
+        FormTemplateVersion.objects.filter(published=True)
+        .select_related("template")
+        .order_by("template__name", "-number")
     )
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    """A person, shown by their full name (or username)."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.get_full_name() or obj.username)
+
+
+def _choice(form: forms.Form, name: str) -> forms.ModelChoiceField:
+    """The form's model choice field ``name`` (to set its queryset)."""
+    return cast(forms.ModelChoiceField, form.fields[name])
 
 
 class AuditCreateForm(GdsForm):
@@ -80,7 +95,7 @@ class AuditCreateForm(GdsForm):
     forms_due_on = dates.DateInputField(
         label="Forms due by (optional)", required=False, help_text="For example, 31 7 2026"
     )
-    lead = forms.ModelChoiceField(
+    lead = PersonChoiceField(
         queryset=get_user_model().objects.none(),
         label="Audit lead",
         error_messages={"required": "Choose the audit lead"},
@@ -114,16 +129,9 @@ class AuditCreateForm(GdsForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["template_version"].queryset = _version_choices()  # type: ignore[attr-defined]
-        self.fields["lead"].queryset = users_holding("audits.manage_audit").order_by(  # type: ignore[attr-defined]
-            "username"
-        )
-        self.fields["lead"].label_from_instance = (  # type: ignore[attr-defined]
-            lambda u: u.get_full_name() or u.username
-        )
-        self.fields["agencies"].queryset = Agency.objects.filter(is_active=True).order_by(  # type: ignore[attr-defined]
-            "name"
-        )
+        _choice(self, "template_version").queryset = _version_choices()
+        _choice(self, "lead").queryset = users_holding("audits.manage_audit").order_by("username")
+        _choice(self, "agencies").queryset = Agency.objects.filter(is_active=True).order_by("name")
 
 
 class SampleByHandForm(GdsForm):
@@ -199,7 +207,7 @@ class RecommendationForm(GdsForm):
     agency = forms.ModelChoiceField(
         queryset=Agency.objects.none(), error_messages={"required": "Choose the agency"}
     )
-    lead = forms.ModelChoiceField(
+    lead = PersonChoiceField(
         queryset=get_user_model().objects.none(),
         label="Named lead",
         help_text="An agency lead of the agency chosen.",
@@ -209,15 +217,12 @@ class RecommendationForm(GdsForm):
 
     def __init__(self, *args: Any, audit: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = audit.agencies.order_by("name")  # type: ignore[attr-defined]
-        self.fields["lead"].queryset = (  # type: ignore[attr-defined]
+        _choice(self, "agency").queryset = audit.agencies.order_by("name")
+        _choice(self, "lead").queryset = (
             get_user_model()
             .objects.filter(memberships__agency__in=audit.agencies.all(), is_active=True)
             .distinct()
             .order_by("username")
-        )
-        self.fields["lead"].label_from_instance = (  # type: ignore[attr-defined]
-            lambda u: u.get_full_name() or u.username
         )
 
 

@@ -103,6 +103,10 @@ class FormTemplateVersion(TimeStampedModel):
     number = models.PositiveIntegerField()
     scale = models.ForeignKey(GradingScale, on_delete=models.PROTECT, related_name="+")
     note = models.CharField(max_length=200, blank=True, help_text="What changed")
+    # Audits use published versions only; a draft is being edited (``audits.services``:
+    # ``template_draft``, ``template_publish``). Versions made before the editor, by the
+    # starters or by an import are published.
+    published = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["template", "number"]

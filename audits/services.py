@@ -10,23 +10,29 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.text import slugify
 
-from agencies.models import Agency
+from agencies.models import Agency, AgencyKind
 from agencies.selectors import members_with, user_can
 from audits import formengine, sampling
 from audits.models import (
     EDITABLE_FORM_STATES,
     Answer,
+    AnswerType,
     Audit,
     AuditCase,
     AuditForm,
     AuditRecommendation,
     AuditState,
     FormState,
+    FormTemplate,
     FormTemplateVersion,
+    GradingScale,
+    Question,
+    Section,
 )
 from audits.permissions import may_complete, may_manage
-from audits.signals import audit_forms_opened
+from audits.signals import audit_form_assigned, audit_forms_opened
 from core.outbox import Message, notify_many
 from core.transitions import TransitionForbidden, TransitionRefused, run_transition
 
@@ -50,6 +56,15 @@ FORM_NOT_EDITABLE = "This form has been submitted: it cannot be changed unless i
 FORM_NOT_IN_PROGRESS = "Only a form in progress can be submitted."
 FORM_NOT_SUBMITTED = "Only a submitted form can be accepted or returned."
 RETURN_NEEDS_REASON = "Enter the reason for returning the form"
+FORM_NOT_ASSIGNABLE = (
+    "Only a form not yet submitted, in an audit whose forms are open, can be given to an auditor."
+)
+ASSIGNEE_REQUIRED = "Choose the auditor who completes the form"
+NOT_AN_AUDITOR_OF_AGENCY = (
+    "Choose an auditor of the agency whose form this is: only a current member of that "
+    "agency who may complete its audit forms can hold it"
+)
+ALREADY_HOLDS_FORM = "They already hold this form: choose another auditor"
 MISSING_ANSWERS = "Answer every required question before submitting"
 AUDIT_CLOSED_TO_RECOMMENDATIONS = (
     "Recommendations can only be changed while the audit is in moderation or its findings "
@@ -58,6 +73,9 @@ AUDIT_CLOSED_TO_RECOMMENDATIONS = (
 LEAD_NOT_AGENCY_LEAD = "The lead must be an agency lead of the recommendation's agency"
 PERIOD_ORDER = "The period must end on or after the day it starts"
 NOT_AN_AUDIT_LEAD = "The audit lead must be someone who may manage audits"
+VERSION_NOT_PUBLISHED = (
+    "This version of the template is a draft: publish it before an audit uses it"
+)
 
 
 # -- planning -------------------------------------------------------------------------------
@@ -85,6 +103,8 @@ def audit_create(
         errors["agencies"] = NO_AGENCIES
     if not may_manage(None, lead):
         errors["lead"] = NOT_AN_AUDIT_LEAD
+    if not template_version.published:
+        errors["template_version"] = VERSION_NOT_PUBLISHED
     if errors:
         raise ValidationError(errors)
     audit = Audit(
@@ -375,6 +395,56 @@ def form_save_answers(*, form: AuditForm, by: Any, values: dict[Any, Any]) -> Au
     return form
 
 
+def auditors_of(form: AuditForm) -> Any:
+    """The people who may hold ``form``: the current, active members of its agency who
+    hold the auditor's permission there (one query)."""
+    return members_with(form.agency_id, "complete_audit_form").order_by(
+        "first_name", "last_name", "username"
+    )
+
+
+@transaction.atomic
+def form_assign(*, form: AuditForm, by: Any, assignee: Any) -> AuditForm:
+    """The audit lead (or the partnership team) names the auditor who completes
+    ``form``: one of its agency's auditors (``auditors_of``), never someone of another
+    agency or who has left. The form's open task goes to them (the workflow layer
+    listens on ``audit_form_assigned``) and they are told."""
+    if not may_manage(form.audit, by):
+        raise TransitionForbidden(NOT_PERMITTED_MANAGE)
+    form = (
+        AuditForm.objects.select_for_update()
+        .select_related("audit", "agency", "case")
+        .get(pk=form.pk)
+    )
+    if form.audit.state != A.IN_PROGRESS or form.state not in EDITABLE_FORM_STATES:
+        raise TransitionRefused(FORM_NOT_ASSIGNABLE)
+    if assignee is None:
+        raise ValidationError({"assignee": ASSIGNEE_REQUIRED})
+    if not auditors_of(form).filter(pk=assignee.pk).exists():
+        raise ValidationError({"assignee": NOT_AN_AUDITOR_OF_AGENCY})
+    if form.assignee_id == assignee.pk:
+        raise ValidationError({"assignee": ALREADY_HOLDS_FORM})
+    form.assignee = assignee
+    form.save(update_fields=["assignee", "modified"])
+    audit_form_assigned.send(sender=AuditForm, form=form, by=by)
+    notify_many(
+        [
+            Message(
+                recipients=[assignee],
+                subject=f"Audit form for you: {form}",
+                body=f"{getattr(by, 'get_full_name', lambda: '')() or by} gave you the form "
+                f"for {form} in “{form.audit.title}” to complete"
+                + (f" by {form.due_on:%-d %B %Y}" if form.due_on else "")
+                + ".",
+                dedupe_key=f"audit-form-assigned:{form.pk}:{assignee.pk}:"
+                f"{timezone.now():%Y%m%d%H%M%S%f}",
+                link=form.get_absolute_url(),
+            )
+        ]
+    )
+    return form
+
+
 @transaction.atomic
 def form_submit(*, form: AuditForm, by: Any, note: str = "") -> AuditForm:
     if not may_complete(form, by):
@@ -447,3 +517,358 @@ def form_return(*, form: AuditForm, by: Any, reason: str) -> AuditForm:
         ]
     )
     return form
+
+
+# -- form templates: the editor -------------------------------------------------------------
+# A published version never changes, nor one a form was answered on: a change goes on the
+# template's draft (``template_draft``), a copy of its latest version with the next number,
+# which audits may use once it is published (``template_publish``).
+TEMPLATE_NAME_TAKEN = "A template with this name already exists: choose another name"
+TEMPLATE_HAS_NO_VERSION = "This template has no version to change"
+NO_DRAFT = "There is no draft to publish: change the template first"
+NO_SUCH_SECTION = "There is no such section in the template"
+NO_SUCH_QUESTION = "There is no such question in the section"
+ALREADY_FIRST = "It is already first"
+ALREADY_LAST = "It is already last"
+CHOICE_NEEDS_OPTIONS = "Enter at least two options, one a line"
+OVERALL_NEEDS_GRADE = "Only a question answered with a grade can be the form's overall judgement"
+UNKNOWN_ANSWER_TYPE = "Choose how the question is answered"
+UNKNOWN_AGENCY_KIND = "Choose agency kinds from the list"
+
+
+def _check_may_edit_templates(by: Any) -> None:
+    if not may_manage(None, by):
+        raise TransitionForbidden(NOT_PERMITTED_MANAGE)
+
+
+def _name_taken(name: str, template: FormTemplate | None = None) -> bool:
+    same = FormTemplate.objects.filter(name__iexact=name.strip())
+    if template is not None:
+        same = same.exclude(pk=template.pk)
+    return same.exists()
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:70] or "template"
+    slug, n = base, 1
+    while FormTemplate.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+@transaction.atomic
+def template_create(
+    *,
+    by: Any,
+    name: str,
+    scale: GradingScale,
+    kind: str = "audit",
+    theme: str = "",
+    description: str = "",
+) -> FormTemplate:
+    """A new template, with an empty draft version 1 to add sections to."""
+    _check_may_edit_templates(by)
+    if _name_taken(name):
+        raise ValidationError({"name": TEMPLATE_NAME_TAKEN})
+    template = FormTemplate(
+        slug=_unique_slug(name),
+        name=name.strip(),
+        kind=kind,
+        theme=theme.strip(),
+        description=description.strip(),
+    )
+    template.full_clean()
+    template.save()
+    FormTemplateVersion.objects.create(
+        template=template, number=1, scale=scale, published=False, note="New template"
+    )
+    return template
+
+
+@transaction.atomic
+def template_draft(template: FormTemplate, *, by: Any) -> FormTemplateVersion:
+    """The version a change to ``template`` goes on: its latest if that is a draft no
+    audit uses; otherwise a new draft, a copy of the latest with the next number
+    (``formengine.copy_version``). Published and answered versions are never changed."""
+    _check_may_edit_templates(by)
+    # One draft at a time: two editors' first changes wait for each other here.
+    FormTemplate.objects.select_for_update().filter(pk=template.pk).first()
+    latest = template.versions.order_by("-number").first()
+    if latest is None:
+        raise ValidationError(TEMPLATE_HAS_NO_VERSION)
+    if (
+        not latest.published
+        and not latest.audits.exists()
+        and not formengine.version_answered(latest)
+    ):
+        return latest
+    draft = formengine.copy_version(latest, note=f"Changed from version {latest.number}")
+    draft.published = False
+    draft.save(update_fields=["published", "modified"])
+    return draft
+
+
+@transaction.atomic
+def template_update(
+    *,
+    template: FormTemplate,
+    by: Any,
+    name: str,
+    scale: GradingScale,
+    kind: str,
+    theme: str = "",
+    description: str = "",
+) -> FormTemplate:
+    """The template's name, kind, theme and description (the same for all its versions)
+    and its grading scale (a version's: a change of scale goes on the draft)."""
+    _check_may_edit_templates(by)
+    if _name_taken(name, template):
+        raise ValidationError({"name": TEMPLATE_NAME_TAKEN})
+    template.name = name.strip()
+    template.kind = kind
+    template.theme = theme.strip()
+    template.description = description.strip()
+    template.full_clean()
+    template.save()
+    latest = template.versions.order_by("-number").first()
+    if latest is not None and latest.scale_id != scale.pk:
+        draft = template_draft(template, by=by)
+        draft.scale = scale
+        draft.save(update_fields=["scale", "modified"])
+    return template
+
+
+@transaction.atomic
+def template_publish(*, template: FormTemplate, by: Any, note: str = "") -> FormTemplateVersion:
+    """Publish the template's draft, so audits may use it; a draft with a section with
+    no questions (or a list question with no options) is refused, with what to fix."""
+    _check_may_edit_templates(by)
+    FormTemplate.objects.select_for_update().filter(pk=template.pk).first()
+    latest = template.versions.select_related("template", "scale").order_by("-number").first()
+    if latest is None or latest.published:
+        raise TransitionRefused(NO_DRAFT)
+    problems = formengine.check_document(
+        formengine.export_template(latest), GradingScale.objects.values_list("slug", flat=True)
+    )
+    if problems:
+        raise ValidationError(problems)
+    latest.published = True
+    if note.strip():
+        latest.note = note.strip()[:200]
+    latest.save(update_fields=["published", "note", "modified"])
+    return latest
+
+
+def _renumber(items: list[Any]) -> None:
+    """Give ``items`` the orders 1, 2, 3... in the order given. In two steps, so no two
+    rows share an order on the way (the unique constraints)."""
+    if not items:
+        return
+    model = type(items[0])
+    for i, item in enumerate(items):
+        item.order = 10_000 + i
+    model.objects.bulk_update(items, ["order"])
+    for i, item in enumerate(items, start=1):
+        item.order = i
+    model.objects.bulk_update(items, ["order"])
+
+
+def _move(items: list[Any], index: int, direction: str) -> Any:
+    """Swap ``items[index]`` with its neighbour above or below; the moved item, with its
+    new order."""
+    other = index - 1 if direction == "up" else index + 1
+    if other < 0:
+        raise ValidationError(ALREADY_FIRST)
+    if other >= len(items):
+        raise ValidationError(ALREADY_LAST)
+    items[index], items[other] = items[other], items[index]
+    _renumber(items)
+    return items[other]
+
+
+def _section_of(version: FormTemplateVersion, number: int) -> Section:
+    section = version.sections.filter(order=number).first()
+    if section is None:
+        raise ValidationError(NO_SUCH_SECTION)
+    return section
+
+
+@transaction.atomic
+def section_add(*, template: FormTemplate, by: Any, title: str, help_text: str = "") -> Section:
+    draft = template_draft(template, by=by)
+    last = draft.sections.aggregate(n=Max("order"))["n"] or 0
+    section = Section(
+        version=draft, order=last + 1, title=title.strip(), help_text=help_text.strip()
+    )
+    section.full_clean()
+    section.save()
+    return section
+
+
+@transaction.atomic
+def section_update(
+    *, template: FormTemplate, by: Any, number: int, title: str, help_text: str = ""
+) -> Section:
+    section = _section_of(template_draft(template, by=by), number)
+    section.title = title.strip()
+    section.help_text = help_text.strip()
+    section.full_clean()
+    section.save()
+    return section
+
+
+@transaction.atomic
+def section_remove(*, template: FormTemplate, by: Any, number: int) -> None:
+    draft = template_draft(template, by=by)
+    _section_of(draft, number).delete()
+    _renumber(list(draft.sections.order_by("order")))
+
+
+@transaction.atomic
+def section_move(*, template: FormTemplate, by: Any, number: int, direction: str) -> Section:
+    draft = template_draft(template, by=by)
+    sections = list(draft.sections.order_by("order"))
+    section = _section_of(draft, number)
+    index = next(i for i, s in enumerate(sections) if s.pk == section.pk)
+    moved: Section = _move(sections, index, direction)
+    return moved
+
+
+def _check_question(
+    *, answer_type: str, choices: list[str], agency_kinds: list[str], overall: bool
+) -> None:
+    errors: dict[str, str] = {}
+    if answer_type not in AnswerType.values:
+        errors["answer_type"] = UNKNOWN_ANSWER_TYPE
+    if answer_type == AnswerType.CHOICE and len(choices) < 2:
+        errors["choices"] = CHOICE_NEEDS_OPTIONS
+    if overall and answer_type != AnswerType.GRADE:
+        errors["overall"] = OVERALL_NEEDS_GRADE
+    if any(kind not in AgencyKind.values for kind in agency_kinds):
+        errors["agency_kinds"] = UNKNOWN_AGENCY_KIND
+    if errors:
+        raise ValidationError(errors)
+
+
+def _question_of(section: Section, number: int) -> Question:
+    question = section.questions.filter(order=number).first()
+    if question is None:
+        raise ValidationError(NO_SUCH_QUESTION)
+    return question
+
+
+def _fill_question(
+    question: Question,
+    *,
+    text: str,
+    help_text: str,
+    answer_type: str,
+    choices: list[str],
+    required: bool,
+    agency_kinds: list[str],
+    overall: bool,
+) -> Question:
+    _check_question(
+        answer_type=answer_type, choices=choices, agency_kinds=agency_kinds, overall=overall
+    )
+    question.text = text.strip()
+    question.help_text = help_text.strip()
+    question.answer_type = answer_type
+    # Options belong to a list question only.
+    question.choices = list(choices) if answer_type == AnswerType.CHOICE else []
+    question.required = required
+    question.agency_kinds = sorted(set(agency_kinds))
+    question.overall = overall
+    question.full_clean()
+    question.save()
+    return question
+
+
+@transaction.atomic
+def question_add(
+    *,
+    template: FormTemplate,
+    by: Any,
+    number: int,
+    text: str,
+    answer_type: str,
+    help_text: str = "",
+    choices: list[str] | None = None,
+    required: bool = True,
+    agency_kinds: list[str] | None = None,
+    overall: bool = False,
+) -> Question:
+    """A question at the end of section ``number`` of the template's draft."""
+    _check_question(
+        answer_type=answer_type,
+        choices=choices or [],
+        agency_kinds=agency_kinds or [],
+        overall=overall,
+    )
+    section = _section_of(template_draft(template, by=by), number)
+    last = section.questions.aggregate(n=Max("order"))["n"] or 0
+    return _fill_question(
+        Question(section=section, order=last + 1),
+        text=text,
+        help_text=help_text,
+        answer_type=answer_type,
+        choices=choices or [],
+        required=required,
+        agency_kinds=agency_kinds or [],
+        overall=overall,
+    )
+
+
+@transaction.atomic
+def question_update(
+    *,
+    template: FormTemplate,
+    by: Any,
+    number: int,
+    question: int,
+    text: str,
+    answer_type: str,
+    help_text: str = "",
+    choices: list[str] | None = None,
+    required: bool = True,
+    agency_kinds: list[str] | None = None,
+    overall: bool = False,
+) -> Question:
+    """Change question ``question`` of section ``number`` (their orders) on the draft."""
+    _check_question(
+        answer_type=answer_type,
+        choices=choices or [],
+        agency_kinds=agency_kinds or [],
+        overall=overall,
+    )
+    section = _section_of(template_draft(template, by=by), number)
+    return _fill_question(
+        _question_of(section, question),
+        text=text,
+        help_text=help_text,
+        answer_type=answer_type,
+        choices=choices or [],
+        required=required,
+        agency_kinds=agency_kinds or [],
+        overall=overall,
+    )
+
+
+@transaction.atomic
+def question_remove(*, template: FormTemplate, by: Any, number: int, question: int) -> None:
+    section = _section_of(template_draft(template, by=by), number)
+    _question_of(section, question).delete()
+    _renumber(list(section.questions.order_by("order")))
+
+
+@transaction.atomic
+def question_move(
+    *, template: FormTemplate, by: Any, number: int, question: int, direction: str
+) -> Question:
+    section = _section_of(template_draft(template, by=by), number)
+    questions = list(section.questions.order_by("order"))
+    moved = _question_of(section, question)
+    index = next(i for i, q in enumerate(questions) if q.pk == moved.pk)
+    result: Question = _move(questions, index, direction)
+    return result

@@ -10,13 +10,15 @@ from typing import Any
 
 from django import forms as django_forms
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
 
 from agencies.casework import log_opening
 from audits import findings as computed
@@ -30,6 +32,7 @@ from audits.models import (
 )
 from audits.permissions import may_complete, may_manage
 from audits.steps import AUDIT_STEPS, FORM_STEPS
+from core import paper
 from core.forms import add_service_errors
 from core.steps import next_steps, step_page_view
 from core.tabular import csv_cell, set_xlsx_cell
@@ -186,24 +189,43 @@ def audit_sample(request: HttpRequest, pk: int) -> HttpResponse:
 FINDINGS_STATES = [A.MODERATION, A.FINDINGS_DRAFTED, A.SIGNED_OFF, A.CLOSED]
 
 
+def _findings_context(request: HttpRequest, audit: Audit) -> dict[str, Any]:
+    """The findings page's and its board paper's context: one computation, and the
+    case-level rows (the disagreements) only for who sees every participating agency."""
+    result = computed.compute(audit)
+    case_level = selectors.sees_every_agency(audit, request.user)
+    return {
+        "title": f"Findings: {audit.title}",
+        "as_at": timezone.localdate(),
+        "audit": audit,
+        "f": result,
+        "table": computed.table_rows(result),
+        "disagreements": result.disagreements if case_level else None,
+        "can_manage": may_manage(audit, request.user),
+        "recommendations": audit.recommendations.select_related("agency", "lead"),
+        "chart": _chart(result),
+    }
+
+
 @login_required
 def audit_findings(request: HttpRequest, pk: int) -> HttpResponse:
     audit = selectors.audit_get(user=request.user, pk=pk)
-    result = computed.compute(audit)
-    rows = computed.table_rows(result)
-    case_level = selectors.sees_every_agency(audit, request.user)
-    return render(
+    return render(request, "audits/findings.html", _findings_context(request, audit))
+
+
+@require_GET
+@login_required
+def findings_paper(request: HttpRequest, pk: int) -> HttpResponse:
+    """The findings as a board paper (PDF, from the page's own section templates), or
+    a 503 page saying why the PDF cannot be made here (the page still prints)."""
+    audit = selectors.audit_get(user=request.user, pk=pk)
+    return paper.pdf_response(
         request,
-        "audits/findings.html",
-        {
-            "audit": audit,
-            "f": result,
-            "table": rows,
-            "disagreements": result.disagreements if case_level else None,
-            "can_manage": may_manage(audit, request.user),
-            "recommendations": audit.recommendations.select_related("agency", "lead"),
-            "chart": _chart(result),
-        },
+        "audits/paper.html",
+        _findings_context(request, audit),
+        filename=f"audit-{audit.pk}-findings-{timezone.localdate().isoformat()}.pdf",
+        page_url=reverse("audits:findings", args=[audit.pk]),
+        xlsx_url=reverse("audits:findings-export", args=[audit.pk, "xlsx"]),
     )
 
 
@@ -393,6 +415,9 @@ def _form_page(
             and form.editable
             and form.audit.state == A.IN_PROGRESS,
             "can_submit": may_complete(form, request.user) and form.state == F.IN_PROGRESS,
+            "can_assign": may_manage(form.audit, request.user)
+            and form.editable
+            and form.audit.state == A.IN_PROGRESS,
             "next_steps": steps,
             "error_form": next((f for f in (bound or {}).values() if f.errors), None),
             "timeline": timeline(form),
@@ -407,6 +432,75 @@ def form_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 form_step = step_page_view(FORM_STEPS, _form_page)
+
+
+class AssignForm(forms.GdsForm):
+    """The auditor who completes a form. The field takes any person (its choices list
+    only the agency's auditors): the service refuses anyone else with its message."""
+
+    assignee = django_forms.ModelChoiceField(
+        queryset=get_user_model().objects.all(),
+        label="Auditor",
+        widget=django_forms.RadioSelect,
+        error_messages={
+            "required": services.ASSIGNEE_REQUIRED,
+            "invalid_choice": services.NOT_AN_AUDITOR_OF_AGENCY,
+        },
+    )
+
+    def __init__(self, *args: Any, auditors: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["assignee"]
+        field.choices = [  # type: ignore[attr-defined]
+            (u.pk, u.get_full_name() or u.username) for u in auditors
+        ]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def form_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    """The audit lead gives a form to a named auditor of its agency; its task goes to
+    them (``services.form_assign``)."""
+    form = selectors.form_get(user=request.user, pk=pk)
+    if not may_manage(form.audit, request.user):
+        raise PermissionDenied(services.NOT_PERMITTED_MANAGE)
+    if form.audit.state != A.IN_PROGRESS or not form.editable:
+        messages.error(request, services.FORM_NOT_ASSIGNABLE)
+        return redirect(form)
+    auditors = list(services.auditors_of(form))
+    page_form = AssignForm(
+        request.POST if request.method == "POST" else None,
+        auditors=auditors,
+        initial={"assignee": form.assignee_id},
+    )
+    status = 200
+    if request.method == "POST":
+        if page_form.is_valid():
+            try:
+                services.form_assign(
+                    form=form, by=request.user, assignee=page_form.cleaned_data["assignee"]
+                )
+            except ValidationError as exc:
+                add_service_errors(page_form, exc)
+            except TransitionRefused as exc:
+                messages.error(request, exc.message)
+                return redirect(form)
+            except TransitionForbidden as exc:
+                raise PermissionDenied(exc.message) from exc
+            else:
+                who = page_form.cleaned_data["assignee"]
+                messages.success(
+                    request,
+                    f"The form is now with {who.get_full_name() or who.username} to complete.",
+                )
+                return redirect(form)
+        status = 400
+    return render(
+        request,
+        "audits/assign.html",
+        {"form_record": form, "audit": form.audit, "page_form": page_form, "auditors": auditors},
+        status=status,
+    )
 
 
 @login_required

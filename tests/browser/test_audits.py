@@ -42,6 +42,19 @@ def test_submit_return_resubmit_and_sign_off(request, javascript, sign_in, agenc
     form = AuditForm.objects.get(audit=audit)
     good = grade("good")
 
+    # the lead gives the form to amy by name (its task follows)
+    sign_in(page, qa)
+    check_page(page, form.get_absolute_url())
+    submit(page.get_by_role("link", name="Give it to an auditor"))
+    assert_accessible(page)
+    submit(page.get_by_role("button", name="Give them the form"))
+    assert_error_summary(page, links_to=["id_assignee_1"], js=javascript)
+    page.locator(f"input[name='assignee'][value='{amy.pk}']").check()
+    submit(page.get_by_role("button", name="Give them the form"))
+    form.refresh_from_db()
+    assert form.assignee == amy
+    page.context.clear_cookies()
+
     # the auditor: My audit forms, the task list, section 1 with a bad number
     sign_in(page, amy)
     check_page(page, "/audits/forms/")
@@ -104,8 +117,9 @@ def test_submit_return_resubmit_and_sign_off(request, javascript, sign_in, agenc
     audit.refresh_from_db()
     assert audit.state == A.MODERATION
 
-    # findings, a recommendation, the narrative, sign-off
+    # findings (with its board paper), a recommendation, the narrative, sign-off
     check_page(page, f"/audits/{audit.pk}/findings/")
+    assert f"/audits/{audit.pk}/findings/paper.pdf" in page.content()
     submit(page.get_by_role("link", name="Write the narrative and recommendations").first)
     assert_accessible(page)
     page.get_by_label("Recommendation", exact=True).fill("Refresh neglect training")
