@@ -11,6 +11,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from agencies.casework import log_opening
 from agencies.models import Agency
 from challenge_log import permissions, selectors, services
 from challenge_log.models import Area, Challenge, ChallengeKind, ChallengeResponse, Urgency
@@ -119,7 +120,17 @@ class ChallengeViewSet(StepViewSetMixin, mixins.CreateModelMixin, viewsets.ReadO
         pk = str(self.kwargs["pk"])
         if not pk.isascii() or not pk.isdigit() or len(pk) > 19:
             raise Http404
-        return selectors.challenge_get(user=self.request.user, pk=int(pk))
+        challenge = selectors.challenge_get(user=self.request.user, pk=int(pk))
+        if self.request.method == "GET" and challenge.is_case_level:
+            # a case-level record read: logged, as its page's openings are
+            log_opening(
+                user=self.request.user,
+                record=challenge,
+                agency=challenge.raised_by_agency_id,
+                case_reference=challenge.case_reference,
+                path=self.request.path,
+            )
+        return challenge
 
     @extend_schema(request=ChallengeRaiseSerializer, responses={201: ChallengeSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -55,7 +55,11 @@ class ChallengeLogConfig(AppConfig):
         from core.overview import register_overview_section
 
         register_overview_section(
-            "challenges", title="Challenge log", order=40, build=overview.build
+            "challenges",
+            title="Challenge log",
+            order=40,
+            build=overview.build,
+            summary=overview.summary,
         )
 
 

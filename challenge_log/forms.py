@@ -166,7 +166,7 @@ class ReasonForm(GdsForm):
     layout = (Field.textarea("reason", rows=3),)
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(GdsForm):
     """The report's period (from and to, both optional): ``?start=2026-04-01&end=...``."""
 
     start = forms.DateField(

@@ -2,10 +2,12 @@
 
 For a period (challenges raised in it): raised by and against each agency, the highest
 stage reached, the area, the outcome, the working days to resolve, how many reached the
-Chair, and which agencies raised none. Every figure comes from the challenges the user
-may see (``selectors.challenge_list``), in a fixed number of queries whatever their
-number: grouped counts in the database, and the working days from the distinct pairs of
-(raised, resolved) dates."""
+Chair, and which agencies raised none; then the challenges themselves (the case-level
+rows: the most recent ``ROWS_LIMIT``, the export has them all). Every figure and row comes
+from the challenges the user may see (``selectors.challenge_list``), in a fixed number of
+queries whatever their number: grouped counts in the database, and the working days from
+the distinct pairs of (raised, resolved) dates. The page, its board paper (PDF) and the
+export share it."""
 
 from __future__ import annotations
 
@@ -49,6 +51,17 @@ class AgencyRow:
         return self.against
 
 
+ROWS_LIMIT = 100
+
+
+@dataclass
+class CaseRow:
+    """One challenge in the report's table (the reader may see it)."""
+
+    challenge: Challenge
+    days_to_resolve: int | None
+
+
 @dataclass
 class Report:
     start: date | None
@@ -68,6 +81,21 @@ class Report:
     days_median: float | None = None
     days_max: int | None = None
     sees_all: bool = False
+    rows: list[CaseRow] = field(default_factory=list)
+
+    @property
+    def period_label(self) -> str:
+        if self.start and self.end:
+            return f"Challenges raised from {self.start:%-d %B %Y} to {self.end:%-d %B %Y}"
+        if self.start:
+            return f"Challenges raised from {self.start:%-d %B %Y}"
+        if self.end:
+            return f"Challenges raised to {self.end:%-d %B %Y}"
+        return "All challenges"
+
+    @property
+    def rows_cut(self) -> bool:
+        return self.total > len(self.rows)
 
     @property
     def chart_max(self) -> int:
@@ -161,7 +189,16 @@ def build_report(*, user: Any, start: date | None, end: date | None) -> Report:
     if days:
         report.days_median = median(sorted(days.elements()))
         report.days_max = max(days)
+    report.rows = [
+        CaseRow(c, _days_to_resolve(c)) for c in qs.order_by("-raised_on", "-pk")[:ROWS_LIMIT]
+    ]
     return report
+
+
+def _days_to_resolve(c: Challenge) -> int | None:
+    if c.resolved_on and c.state in RESOLVED_STATES:
+        return working_days_between(c.raised_on, c.resolved_on)
+    return None
 
 
 # -- export ---------------------------------------------------------------------------------
@@ -203,11 +240,7 @@ def export_rows(qs: QuerySet[Challenge]) -> list[dict[str, Any]]:
                 "Highest stage reached": c.highest_stage,
                 "Deadline": c.deadline,
                 "Resolved on": c.resolved_on,
-                "Working days to resolve": (
-                    working_days_between(c.raised_on, c.resolved_on)
-                    if c.resolved_on and c.state in RESOLVED_STATES
-                    else None
-                ),
+                "Working days to resolve": _days_to_resolve(c),
                 "Outcome": c.outcome_for_child,
                 "Learning": c.learning,
             }

@@ -15,12 +15,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from actions import sources
 from agencies.casework import log_opening
 from challenge_log import forms, permissions, reports, selectors, services
 from challenge_log.models import CLOSED_STATES, OPEN_STATES, Challenge
 from challenge_log.steps import CHALLENGE_STEPS
+from core import paper
 from core.forms import add_service_errors
 from core.steps import next_steps, step_page_view
 from core.submissions import ALREADY_SUBMITTED, AlreadySubmitted, Submission
@@ -183,16 +185,56 @@ def _period(request: HttpRequest) -> tuple[forms.PeriodForm, date | None, date |
     return form, None, None
 
 
-@login_required
-def challenge_report(request: HttpRequest) -> HttpResponse:
+REPORT_TITLE = "Challenge log report"
+
+
+def _report_context(request: HttpRequest) -> dict[str, Any]:
+    """The report for the period asked (every challenge when none is, or when the period
+    is wrong: the page says why), from the challenges the user may see."""
     form, start, end = _period(request)
     report = reports.build_report(user=request.user, start=start, end=end)
-    query = request.GET.urlencode() if form.is_bound and form.is_valid() else ""
+    valid = form.is_bound and form.is_valid()
+    return {
+        "title": REPORT_TITLE,
+        "form": form,
+        "report": report,
+        "query": request.GET.urlencode() if valid else "",
+        "as_at": timezone.localdate(),
+        "period_label": report.period_label
+        + ("" if report.sees_all else ", of those your agency raised or received"),
+    }
+
+
+@login_required
+def challenge_report(request: HttpRequest) -> HttpResponse:
+    context = _report_context(request)
+    form = context["form"]
     return render(
         request,
         "challenge_log/report.html",
-        {"form": form, "report": report, "query": query},
+        context,
         status=400 if form.is_bound and not form.is_valid() else 200,
+    )
+
+
+@require_GET
+@login_required
+def challenge_report_pdf(request: HttpRequest) -> HttpResponse:
+    """The report as a board paper (PDF): the same figures and rows as the page."""
+    context = _report_context(request)
+    if context["form"].is_bound and not context["form"].is_valid():
+        # the page says what is wrong with the period
+        return challenge_report(request)
+    report = context["report"]
+    query = f"?{context['query']}" if context["query"] else ""
+    span = "-".join(d.isoformat() for d in (report.start, report.end) if d is not None)
+    return paper.pdf_response(
+        request,
+        "challenge_log/paper.html",
+        context,
+        filename=f"challenge-report-{span or context['as_at'].isoformat()}.pdf",
+        page_url=reverse("challenges:report") + query,
+        xlsx_url=reverse("challenges:export", args=["xlsx"]) + query,
     )
 
 

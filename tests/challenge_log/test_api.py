@@ -103,3 +103,20 @@ def test_an_agency_user_names_the_agency_raised_for(bob, agency_b):
     )
     assert response.status_code == 400 and "raised_by_agency" in response.json()
     assert not Challenge.objects.exists()
+
+
+def test_every_api_read_of_a_case_level_challenge_is_logged(bob, charlie, manager, agency_b):
+    from agencies.models import CaseOpening
+
+    challenge = make_challenge(raiser=bob, against=agency_b, case_reference="LCS-777")
+    strategic = make_challenge(raiser=manager, against=agency_b, kind="strategic", partnership=True)
+    url = reverse("challenge-detail", args=[challenge.pk])
+    assert login(charlie).get(url).status_code == 200
+    opening = CaseOpening.objects.get()
+    assert opening.user == charlie and opening.case_reference == "LCS-777"
+    assert opening.record_id == challenge.pk and opening.path == url
+    # the list, a strategic challenge and a refused step are not openings
+    login(charlie).get(reverse("challenge-list"))
+    login(charlie).get(reverse("challenge-detail", args=[strategic.pk]))
+    post(charlie, reverse("challenge-resolve", args=[challenge.pk]), {})
+    assert CaseOpening.objects.count() == 1
