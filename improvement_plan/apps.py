@@ -15,10 +15,10 @@ class ImprovementPlanConfig(AppConfig):
         register_demo("improvement_plan", "improvement_plan.demo.load", order=300)
         register_lines_as_action_sources()
         from core.overview import register_overview_section
-        from improvement_plan.overview import build
+        from improvement_plan.overview import build, summary
 
         register_overview_section(
-            "improvement_plan", title="Improvement plan", order=50, build=build
+            "improvement_plan", title="Improvement plan", order=50, build=build, summary=summary
         )
 
 

@@ -10,7 +10,12 @@ from core.demo import DemoContext
 from improvement_plan import importing, loading, services
 from improvement_plan.models import PlanState
 
-# Leads the seed names by job, as demo people: username -> (first, last, agency or None)
+# Leads the seed names by job, as demo people: username -> (first, last, agency or None).
+# Both are agency leads of the partnership's business unit (the agency of kind
+# "partnership" that owns the plan): they lead its actions and sign them off (a sign-off
+# is a queue of the owning agency's leads). The actions the Chair or the partnership
+# manager lead, in their partnership roles, need no such membership: their work task is
+# theirs (``actions.permissions.may_update``; the work flow assigns it to them).
 PEOPLE = {
     "transformation.lead": ("Joanna", "Pryce", "partnership"),
     "voice.coordinator": ("Sam", "Okafor", "partnership"),

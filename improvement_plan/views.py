@@ -1,6 +1,8 @@
-"""The improvement plan's pages: the plans, a plan as its table reads (filterable), its
-progress over time, its export (XLSX in the seed's layout, re-importable), a line with
-its commentary, a milestone met, the plan's status, and the import journey."""
+"""The improvement plan's pages: the plans, a plan as its table reads (filterable; it
+prints as an A4 board paper), its board paper as a PDF (``core.paper``, from the same
+section templates), its progress over time, its export (XLSX in the seed's layout,
+re-importable), a line with its commentary, a milestone met, the plan's status, and the
+import journey."""
 
 from __future__ import annotations
 
@@ -13,9 +15,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from actions.permissions import may_update
+from core import paper
 from core.forms import add_service_errors
 from core.transitions import TransitionForbidden, TransitionRefused
 from improvement_plan import exporting, forms, importing, rag, selectors, services
@@ -65,6 +68,36 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "approve_form": forms.ApproveForm(),
             "states": PlanState,
         },
+    )
+
+
+PAPER_STYLESHEETS = ("improvement_plan/paper.css",)
+
+
+@require_GET
+@login_required
+def plan_paper(request: HttpRequest, pk: int) -> HttpResponse:
+    """The plan's board paper as a PDF: the plan page's summary and table (with the
+    page's filters), for whoever may see the plan page (the same lines, the same
+    actions)."""
+    plan = selectors.plan_get(request.user, pk)
+    filters = _filters(request)
+    today = timezone.localdate()
+    context = {
+        "title": "Improvement plan",
+        "as_at": today,
+        "plan": plan,
+        "table": selectors.plan_table(request.user, plan, filters),
+        "filtered": any(filters.values()),
+    }
+    return paper.pdf_response(
+        request,
+        "improvement_plan/paper.html",
+        context,
+        filename=f"improvement-plan-{plan.pk}-board-paper-{today.isoformat()}.pdf",
+        page_url=plan.get_absolute_url(),
+        xlsx_url=reverse("improvement_plan:export", args=[plan.pk]),
+        stylesheets=PAPER_STYLESHEETS,
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from actions.models import Action
 from agencies.models import AgencyKind
 from improvement_plan import loading
 from improvement_plan.models import Plan, PlanState
@@ -107,6 +108,24 @@ def test_load_resolve_import_activate_and_a_milestone_met(
         width = lead_page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, width
         assert_accessible(lead_page)
+
+        # printed, the page is the board paper: its controls left out, its table kept;
+        # the PDF is offered beside the XLSX
+        lead_page.set_viewport_size({"width": 1024, "height": 800})
+        assert lead_page.get_by_role("link", name="PDF board paper").count() == 1
+        lead_page.emulate_media(media="print")
+        assert not lead_page.locator("#board-paper").is_visible()
+        assert not lead_page.get_by_text("Filter the plan").is_visible()
+        assert lead_page.locator(".app-plan-table").first.is_visible()
+        lead_page.emulate_media(media="screen")
+
+        # the action's page: its milestone, met; its contributing agencies
+        action = Action.objects.get(reference="1.1.1")
+        check_page(lead_page, action.get_absolute_url())
+        assert "20 May 2017" in lead_page.locator("#milestones + p + table").inner_text()
+        shared = Action.objects.filter(contributing_agencies=health).first()
+        check_page(lead_page, shared.get_absolute_url())
+        assert health.name in lead_page.locator("#contributors").inner_text()
         check_page(lead_page, f"/plan/{plan.pk}/progress/", title="Progress over time")
     finally:
         context.close()

@@ -11,6 +11,7 @@ from actions.models import Action
 from core.models import Notification
 from improvement_plan.loading import TITLE
 from improvement_plan.models import Plan, PlanState, RecommendationLine
+from workflows.base import open_tasks
 
 
 @pytest.fixture(autouse=True)
@@ -33,6 +34,15 @@ def test_the_demo_plan(db):
     assert not actions.filter(reminders_held=True).exists()
     subjects = Notification.objects.values_list("subject", flat=True)
     assert not [s for s in subjects if any(f"Action {a.reference}" in s for a in actions)]
+    # the work of the actions the Chair leads (in a partnership role) is in the Chair's
+    # inbox, not a queue of the partnership's business unit
+    chair_work = [
+        task
+        for action in actions.filter(lead__username="chair")
+        for task in open_tasks(action)
+        if task.flow_task.name == "work"
+    ]
+    assert chair_work and {t.owner.username for t in chair_work} == {"chair"}
     call_command("load_demo", verbosity=0)
     assert Plan.objects.filter(title=TITLE).count() == 1
     assert RecommendationLine.objects.filter(objective__plan=plan).count() == 16
