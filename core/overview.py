@@ -50,6 +50,12 @@ a ``Figure``'s or ``Cell``'s ``tone`` ("red", "amber", "green", "grey") colours 
 Who sees the overview at all is decided by the ``overview`` app (partnership roles); the
 home page (My work) shows each section's ``key_figures``, so keep them to a few.
 
+**The summary on My work** (:func:`build_overview_summary`) calls each section's
+``summary(user, period)`` if it registered one (``register_overview_section(...,
+summary=overview.summary)``), otherwise its ``build``. A ``summary`` returns the same
+``key_figures`` as ``build`` (test it) and no tables, computed with an aggregate or two
+and never by building the section's tables: the home page pays for it on every visit.
+
 ``build(user, period)`` receives a :class:`Period`: ``period.today`` (the date the
 figures are for) and ``period.quarters`` (the quarters of the trend, oldest first, the
 current one last: UK financial-year quarters, "Q3 2026/27").
@@ -250,6 +256,7 @@ class OverviewSection:
     title: str
     order: int
     build: Build
+    summary: Build | None = None  # the key figures alone, cheaply (the home page)
 
 
 @dataclass(frozen=True)
@@ -262,19 +269,27 @@ class BuiltSection:
 _SECTIONS: dict[str, OverviewSection] = {}
 
 
-def register_overview_section(key: str, *, title: str, order: int, build: Build) -> None:
+def register_overview_section(
+    key: str, *, title: str, order: int, build: Build, summary: Build | None = None
+) -> None:
     """Add a section to the overview: ``key`` (1 to 50 characters of letters, digits,
     ``-`` and ``_``; it names the section's anchor and its XLSX sheet), its ``title``,
     its place (``order``: lower first; actions are 10) and ``build(user, period)``
-    returning a :class:`SectionFigures` or None. Registering a key again replaces it
-    (``ready()`` may run twice in tests)."""
+    returning a :class:`SectionFigures` or None; optionally ``summary(user, period)``,
+    the same key figures without the tables, for the home page (see the module's
+    docstring). Registering a key again replaces it (``ready()`` may run twice in
+    tests)."""
     if not key or len(key) > 50 or not all(ch.isalnum() or ch in "-_" for ch in key):
         raise ValueError("A section's key must be 1 to 50 letters, digits, - or _")
     if not title:
         raise ValueError(f"Overview section {key}: a title is required")
     if not callable(build):
         raise TypeError(f"Overview section {key}: build must be callable")
-    _SECTIONS[key] = OverviewSection(key=key, title=title, order=order, build=build)
+    if summary is not None and not callable(summary):
+        raise TypeError(f"Overview section {key}: summary must be callable")
+    _SECTIONS[key] = OverviewSection(
+        key=key, title=title, order=order, build=build, summary=summary
+    )
 
 
 def unregister_overview_section(key: str) -> None:
@@ -291,12 +306,27 @@ def build_overview(
 ) -> list[BuiltSection]:
     """Every registered section's figures for ``user`` (those returning None left out),
     in order; ``only`` limits it to those keys."""
+    return _built(user, period, only, summary=False)
+
+
+def build_overview_summary(
+    user: Any, period: Period | None = None, *, only: Sequence[str] | None = None
+) -> list[BuiltSection]:
+    """Every registered section's key figures for ``user``, as the home page shows them:
+    each section's ``summary`` where it has one (no tables), its ``build`` otherwise."""
+    return _built(user, period, only, summary=True)
+
+
+def _built(
+    user: Any, period: Period | None, only: Sequence[str] | None, *, summary: bool
+) -> list[BuiltSection]:
     period = period or Period.ending()
     built = []
     for section in overview_sections():
         if only is not None and section.key not in only:
             continue
-        figures = section.build(user, period)
+        build = (section.summary or section.build) if summary else section.build
+        figures = build(user, period)
         if figures is not None:
             built.append(BuiltSection(key=section.key, title=section.title, figures=figures))
     return built

@@ -1,5 +1,6 @@
 """``{% overview_home_summary %}``: the partnership roles' key figures on My work, with
-a link to the overview (nothing, and no query, for anybody else)."""
+a link to the overview (nothing, and no query, for anybody else). Each section's
+``summary`` (``core.overview.build_overview_summary``): a few aggregates, no tables."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from django import template
 
-from core.overview import Period, build_overview
+from core.overview import Period, build_overview_summary
 from overview.access import may_see_overview
 
 register = template.Library()
@@ -19,4 +20,4 @@ def overview_home_summary(context: Any) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not may_see_overview(user):
         return {"show": False}
-    return {"show": True, "sections": build_overview(user, Period.ending())}
+    return {"show": True, "sections": build_overview_summary(user, Period.ending())}
