@@ -32,6 +32,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import loops  # noqa: E402  (bench/loops.py: the other loops' data and what is measured)
 
 PAGE = 50  # rows on a queue page
 GOAL_QUEUE_MS = 50.0  # our queue's first page, at 10,000 actions and more
@@ -346,7 +349,9 @@ def load_world(n_granted: int) -> World:
             Action.objects.filter(description__startswith="Template action ").order_by("pk")
         ),
         object_permissions=AgencyUserObjectPermission.objects.filter(user=bench_user).count(),
-        actions=Action.objects.count(),
+        # the bench's own actions (the other loops' data, bench/loops.py, gives its
+        # actions a source: a plan line)
+        actions=Action.objects.filter(source_content_type__isnull=True).count(),
         tasks=Task.objects.count(),
         pattern=[0, 1, 1, 2, 3, 4, 4, 0],
     )
@@ -483,11 +488,13 @@ def fill_inbox(world: World, granted_ids: set[int]) -> int:
     """One in forty of the open tasks on the measured user's agencies become his, so
     his inbox and overdue list on the home page are not empty (idempotent; tasks added
     by a later size get theirs). Three queries."""
+    from django.contrib.contenttypes.models import ContentType
     from django.db.models import F
     from django.utils import timezone
     from viewflow.workflow.models import Task
     from viewflow.workflow.status import STATUS
 
+    from actions.models import Action
     from workflows.models import TaskDue
 
     uid = world.bench_user.pk
@@ -497,6 +504,9 @@ def fill_inbox(world: World, granted_ids: set[int]) -> int:
         "is_open": True,
         "status__in": [STATUS.NEW, STATUS.ASSIGNED],
         "owner_permission_obj_pk__in": [str(pk) for pk in granted_ids],
+        # the actions' tasks only, so the inbox measured holds the same kind of rows at
+        # every size, whether the other loops' data (bench/loops.py) was there or not
+        "task__process__artifact_content_type": ContentType.objects.get_for_model(Action),
     }
     mine = TaskDue.objects.filter(**open_there).exclude(owner_id=uid)
     ids = list(mine.annotate(m=F("task_id") % 40).filter(m=0).values_list("task_id", flat=True))
@@ -550,6 +560,10 @@ class Row:
     send_ms: float = 0.0  # the next pass sending the outbox (OUTBOX_SEND_PER_PASS)
     send_sent: int = 0
     peak_mb: float = 0.0  # the process's peak resident memory so far
+    # the other loops (bench/loops.py): selector label -> (median ms, queries), or error
+    selectors: dict[str, tuple[float, int]] = field(default_factory=dict)
+    selector_errors: dict[str, str] = field(default_factory=dict)
+    loop_data: dict[str, int] = field(default_factory=dict)  # what the loops hold
 
 
 def median_ms(func: Callable[[], Any], runs: int, warmup: int = 2) -> float:
@@ -650,7 +664,11 @@ def due_pass(row: Row) -> None:
     from workflows.scheduler import run_pass
 
     today = date.today()
-    row.due_actions = Action.objects.filter(target_date__lt=today).count()
+    # the bench's own actions: the plans' (bench/loops.py) are from 2017 and held from
+    # reminders until their plan is made active (only what falls due after is reminded)
+    row.due_actions = Action.objects.filter(
+        target_date__lt=today, source_content_type__isnull=True
+    ).count()
     Notification.objects.all().delete()
     SweepRun.objects.update(last_run_at=None)  # every sweep due again
     before = Notification.objects.count()
@@ -687,7 +705,7 @@ def page_probes(world: World) -> list[tuple[str, Any, str]]:
     ]
 
 
-def measure(world: World, runs: int) -> Row:
+def measure(world: World, runs: int, loop: Any = None) -> Row:
     from django.contrib.auth import get_user_model
     from django.test import Client
     from viewflow.workflow.models import Task
@@ -747,7 +765,8 @@ def measure(world: World, runs: int) -> Row:
     row.scheduler_ms = median_ms(run_pass, runs)
     row.scheduler_queries = count_queries(run_pass)
 
-    for label, user, url in page_probes(world):
+    probes = page_probes(world) + (loops.loop_pages(loop) if loop is not None else [])
+    for label, user, url in probes:
         client = Client()
         client.force_login(User.objects.get(pk=user.pk), backend=BACKEND)
 
@@ -756,7 +775,7 @@ def measure(world: World, runs: int) -> Row:
             if response.status_code != 200:
                 raise RuntimeError(f"{url} answered {response.status_code}")
             # a listing must list something, or its speed means nothing
-            if b"govuk-table__body" not in response.content and url != "/":
+            if b"govuk-table__body" not in response.content and url not in UNTABLED:
                 raise RuntimeError(f"{url} shows no table")
 
         try:
@@ -764,8 +783,39 @@ def measure(world: World, runs: int) -> Row:
             row.pages[label] = (ms, count_queries(get))
         except Exception as exc:  # report, do not hide: the other figures still stand
             row.page_errors[label] = f"{type(exc).__name__}: {str(exc)[:120]}"
+    if loop is not None:
+        measure_selectors(row, loop, runs)
+        row.loop_data = {
+            "audit_forms": loop.audit_forms,
+            "challenges": loop.challenges,
+            "plans": loop.plans,
+            "plan_lines": loop.plan_lines,
+            "plan_actions": loop.plan_actions,
+        }
     row.peak_mb = peak_mb()
     return row
+
+
+# pages that are not a table of rows (the home page, charts and figures)
+UNTABLED = {"/"}
+
+
+def measure_selectors(row: Row, loop: Any, runs: int) -> None:
+    """The other loops' selectors, the first page fully evaluated, each run with the user
+    loaded afresh (as a request would)."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    for label, pk, func in loops.loop_selectors(loop):
+
+        def run(pk: int = pk, func: Any = func) -> Any:
+            return func(User.objects.get(pk=pk))
+
+        try:
+            ms = median_ms(run, runs)
+            row.selectors[label] = (ms, count_queries(run))
+        except Exception as exc:  # report, do not hide
+            row.selector_errors[label] = f"{type(exc).__name__}: {str(exc)[:120]}"
 
 
 # -- reporting ---------------------------------------------------------------------------
@@ -837,6 +887,12 @@ def scale_goals(rows: list[Row], labels: list[str]) -> list[str]:
             lists.append((label, sq, lq, sm, lm))
         else:
             out.append(f"FAIL  {label}: not measured at both sizes")
+    for label in _selector_labels(rows):
+        if label in small.selectors and label in large.selectors:
+            (sm, sq), (lm, lq) = small.selectors[label], large.selectors[label]
+            lists.append((f"selector {label}", sq, lq, sm, lm))
+        else:
+            out.append(f"FAIL  selector {label}: not measured at both sizes")
     for label, sq, lq, _sm, _lm in lists:
         ok = sq == lq and lq <= GOAL_MAX_LIST_QUERIES
         out.append(
@@ -915,6 +971,12 @@ def results_json(rows: list[Row], verdicts: list[str], env: list[str], args: Any
                     "next_pass_ms": round(r.send_ms, 2),
                 },
                 "peak_memory_mb": r.peak_mb,
+                "selectors": {
+                    label: {"ms": round(ms, 2), "queries": q}
+                    for label, (ms, q) in r.selectors.items()
+                },
+                "selector_errors": r.selector_errors,
+                "other_loops": r.loop_data,
             }
             for r in rows
         ],
@@ -928,6 +990,14 @@ def _page_labels(rows: list[Row]) -> list[tuple[str, None]]:
         for label in [*r.pages, *r.page_errors]:
             seen.setdefault(label)
     return list(seen.items())
+
+
+def _selector_labels(rows: list[Row]) -> list[str]:
+    seen: dict[str, None] = {}
+    for r in rows:
+        for label in [*r.selectors, *r.selector_errors]:
+            seen.setdefault(label)
+    return list(seen)
 
 
 def table(rows: list[Row], runs: int) -> list[str]:
@@ -978,6 +1048,33 @@ def table(rows: list[Row], runs: int) -> list[str]:
             for r in rows
         ]
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    if any(r.selectors or r.selector_errors for r in rows):
+        lines += [
+            "",
+            "The other loops' selectors, first page of 50 fully evaluated (ms / queries):",
+            "",
+        ]
+        lines.append("| selector | " + " | ".join(f"{r.size:,} actions" for r in rows) + " |")
+        lines.append("|---|" + "---:|" * len(rows))
+        for label in _selector_labels(rows):
+            cells = [
+                f"{r.selectors[label][0]:.1f} / {r.selectors[label][1]}"
+                if label in r.selectors
+                else "error"
+                for r in rows
+            ]
+            lines.append(f"| {label} | " + " | ".join(cells) + " |")
+        lines += ["", "The other loops' data (bench/loops.py):", ""]
+        lines.append(
+            "| actions | audit forms | challenges | plans | the current plan: lines / actions |"
+        )
+        lines.append("|---:|---:|---:|---:|---:|")
+        for r in rows:
+            d = r.loop_data
+            lines.append(
+                f"| {r.size:,} | {d.get('audit_forms', 0):,} | {d.get('challenges', 0):,} | "
+                f"{d.get('plans', 0)} | {d.get('plan_lines', 0)} / {d.get('plan_actions', 0)} |"
+            )
     lines.append("")
     lines.append(
         f"Median of {runs} runs after 2 warm-up runs; first page of {PAGE} rows, fully evaluated."
@@ -1043,6 +1140,11 @@ def main() -> int:
         help="measure each size on a copy of the data kept by --keep (migrated first)",
     )
     parser.add_argument("--build-only", action="store_true", help="build (and --keep), no timing")
+    parser.add_argument(
+        "--no-loops",
+        action="store_true",
+        help="the actions alone: neither build nor measure the other loops (bench/loops.py)",
+    )
     args = parser.parse_args()
     try:
         sizes = sorted(
@@ -1059,6 +1161,7 @@ def main() -> int:
     try:
         configure_django()
         from django.core.management import call_command
+        from viewflow.workflow.models import Task
 
         print(f"== throw-away database: {db}; migrating", flush=True)
         call_command("migrate", verbosity=0, interactive=False)
@@ -1082,6 +1185,18 @@ def main() -> int:
             granted_ids = {a.pk for a in world.agencies[: args.granted]}
             grow(world, size, granted_ids)
             fill_inbox(world, granted_ids)
+            t1 = time.perf_counter()
+            loop = None
+            if not args.no_loops:
+                # added to what a kept copy holds, if it was kept without them: idempotent
+                loop = loops.ensure_loop_data(world, size, args.granted)
+                world.tasks = Task.objects.count()
+                print(
+                    f"   other loops: {loop.audit_forms:,} audit forms, {loop.challenges:,} "
+                    f"challenges, {loop.plans} plans (the current one {loop.plan_lines} "
+                    f"lines, {loop.plan_actions} actions) ({time.perf_counter() - t1:.0f} s)",
+                    flush=True,
+                )
             analyse()
             print(
                 f"== {world.actions:,} actions, {world.tasks:,} tasks "
@@ -1093,13 +1208,14 @@ def main() -> int:
             if args.build_only:
                 continue
             print("   measuring", flush=True)
-            rows.append(measure(world, args.runs))
+            rows.append(measure(world, args.runs, loop))
             r = rows[-1]
             print(
                 f"   ours {r.ours_ms:.1f} ms / {r.ours_queries} queries; stock "
                 f"{r.stock_ms:.1f} ms / {r.stock_queries} queries; pages "
                 + "; ".join(f"{k} {v[0]:.0f} ms/{v[1]}q" for k, v in r.pages.items())
-                + "".join(f"; {k} ERROR {v}" for k, v in r.page_errors.items()),
+                + "".join(f"; {k} ERROR {v}" for k, v in r.page_errors.items())
+                + "".join(f"; {k} ERROR {v}" for k, v in r.selector_errors.items()),
                 flush=True,
             )
         if args.build_only or world is None:
@@ -1115,7 +1231,7 @@ def main() -> int:
         errors = [
             f"- {label} at {r.size:,}: {error}"
             for r in rows
-            for label, error in r.page_errors.items()
+            for label, error in [*r.page_errors.items(), *r.selector_errors.items()]
         ]
         if args.output != "-":
             command = " ".join([".venv/bin/python bench/run.py", *sys.argv[1:]])
@@ -1173,6 +1289,9 @@ def write_results(
         f"{args.granted} of them ({world.object_permissions} guardian object permissions); "
         "actions cloned from five walked through the services (assigned, in progress, "
         "evidence submitted, accepted, signed off)",
+        "- the other loops (`bench/loops.py`): audits and their forms, challenges, the "
+        "current plan and past ones, walked through their services and cloned (sizes in "
+        "the last table)",
         "",
         *report,
         "",

@@ -443,6 +443,11 @@ def run_checks(port: int) -> Checks:
         checks.page(manager, review)
     checks.page(manager, "/agencies/")
     checks.page(manager, "/tasks/team/", contains="Team tasks")
+    checks.page(manager, "/audits/")
+    checks.page(manager, "/challenges/")
+    checks.page(manager, "/challenges/report/", contains="Challenge log report")
+    checks.page(manager, "/plan/")
+    checks.page(manager, "/overview/", contains="Partnership overview")
     checks.page(manager, "/api/v1/", content_type="application/json")
     checks.page(manager, "/api/v1/docs/", contains="redoc")
 

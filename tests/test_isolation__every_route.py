@@ -32,6 +32,7 @@ from openpyxl import load_workbook
 from actions.models import ActionState as S
 from actions.views import STEPS
 from audits.steps import AUDIT_STEPS, FORM_STEPS
+from core import paper
 from scr.services import review_publish
 from tests.conftest import login
 from tests.factories import (
@@ -128,7 +129,12 @@ class World:
 
 
 @pytest.fixture
-def world(agency_a, agency_b, alice, charlie, manager, li) -> World:
+def world(agency_a, agency_b, alice, charlie, manager, li, monkeypatch) -> World:
+    # A board paper's PDF answers with its HTML here, so the matrix reads its rows (a
+    # PDF's text is glyph-coded) with or without WeasyPrint; the real PDF is tested with
+    # each report (tests/*/test_board_paper.py).
+    monkeypatch.setattr(paper, "_load", lambda: (object(), ""))
+    monkeypatch.setattr(paper, "render_pdf", lambda html, **kwargs: html.encode())
     w = World(
         a=build(agency_a, alice, A, manager=manager, li=li),
         b=build(agency_b, charlie, B, manager=manager, li=li),
@@ -209,6 +215,13 @@ def pk(get: Callable[[World], Any]) -> Kwargs:
     return lambda w: {"pk": get(w).pk}
 
 
+def template_part(w: World, number: int | None = 1, **more: int) -> dict[str, Any]:
+    """Agency A's audit's template, its section ``number`` (and ``question``), by
+    position."""
+    kwargs = {"pk": w.a.audit.template_version.template_id, **more}
+    return kwargs if number is None else {**kwargs, "number": number}
+
+
 MATRIX: dict[str, Record | Listing | Forbidden] = {
     # pages
     "home": Listing(),
@@ -264,7 +277,8 @@ MATRIX: dict[str, Record | Listing | Forbidden] = {
     "challenges:list": Listing(query="?show=all"),
     "challenges:raise": Listing(control=False),  # the form: agencies' names only
     "challenges:chair": Forbidden(),  # the Chair and the partnership manager
-    "challenges:report": Listing(control=False),  # counts of B's challenges only
+    "challenges:report": Listing(),  # B's challenges' counts and rows
+    "challenges:report-pdf": Listing(),  # the same as a board paper (its HTML: see world)
     "challenges:export": Listing(kwargs=lambda w: {"fmt": "csv"}),
     "challenges:export#xlsx": Listing(kwargs=lambda w: {"fmt": "xlsx"}),
     "challenges:detail": Record(pk(lambda w: w.a.challenge)),
@@ -282,9 +296,23 @@ MATRIX: dict[str, Record | Listing | Forbidden] = {
     "audits:templates": Forbidden(),
     "audits:template-import": Forbidden(),
     "audits:template-export": Forbidden(kwargs=pk(lambda w: w.a.audit.template_version)),
+    # the template editor: the partnership's templates, not an agency's records
+    "audits:template-create": Forbidden(),
+    "audits:template": Forbidden(kwargs=lambda w: template_part(w, number=None)),
+    "audits:template-edit": Forbidden(kwargs=lambda w: template_part(w, number=None)),
+    "audits:template-publish": Forbidden(kwargs=lambda w: template_part(w, number=None)),
+    "audits:template-section-add": Forbidden(kwargs=lambda w: template_part(w, number=None)),
+    "audits:template-section": Forbidden(kwargs=lambda w: template_part(w)),
+    "audits:template-section-remove": Forbidden(kwargs=lambda w: template_part(w)),
+    "audits:template-section-move": Forbidden(kwargs=lambda w: template_part(w)),
+    "audits:template-question-add": Forbidden(kwargs=lambda w: template_part(w)),
+    "audits:template-question": Forbidden(kwargs=lambda w: template_part(w, question=1)),
+    "audits:template-question-remove": Forbidden(kwargs=lambda w: template_part(w, question=1)),
+    "audits:template-question-move": Forbidden(kwargs=lambda w: template_part(w, question=1)),
     "audits:detail": Record(pk(lambda w: w.a.audit)),
     "audits:sample": Record(pk(lambda w: w.a.audit)),
     "audits:findings": Record(pk(lambda w: w.a.audit)),
+    "audits:paper": Record(pk(lambda w: w.a.audit)),
     "audits:findings-export": Record(
         pk(lambda w: w.a.audit),
         variants=lambda w: [{"pk": w.a.audit.pk, "fmt": fmt} for fmt in ("csv", "xlsx")],
@@ -297,6 +325,7 @@ MATRIX: dict[str, Record | Listing | Forbidden] = {
     "audits:form": Record(pk(lambda w: w.a.audit_form)),
     "audits:form-section": Record(lambda w: {"pk": w.a.audit_form.pk, "number": 1}),
     "audits:form-submit": Record(pk(lambda w: w.a.audit_form)),
+    "audits:form-assign": Record(pk(lambda w: w.a.audit_form)),
     "audits:form-step": Record(
         pk(lambda w: w.a.audit_form),
         variants=lambda w: [{"pk": w.a.audit_form.pk, "step": step} for step in FORM_STEPS],
@@ -353,6 +382,8 @@ MATRIX: dict[str, Record | Listing | Forbidden] = {
     "improvement_plan:progress": Record(pk(lambda w: w.plans["a"].plan)),
     "improvement_plan:export": Record(pk(lambda w: w.plans["a"].plan)),
     "improvement_plan:export#own": Listing(kwargs=pk(lambda w: w.plans["b"].plan)),
+    # the board paper (a PDF: B's own is checked in tests/improvement_plan/test_board_paper.py)
+    "improvement_plan:paper": Record(pk(lambda w: w.plans["a"].plan)),
     "improvement_plan:status": Record(pk(lambda w: w.plans["a"].plan)),
     "improvement_plan:line": Record(pk(lambda w: w.plans["a"].line)),
     "improvement_plan:milestone": Record(pk(lambda w: w.plans["a"].milestone)),
