@@ -4,9 +4,10 @@
 one-time token, the transition, the flow, the notifications), the lead submitting the
 evidence, L&I accepting it, the lead signing off.
 
-What the page and the service add is held here at a bound; the goal of 30 is checked too,
-and is expected to fail until the flow's own share (``workflows``: moving the tasks, about
-twenty statements a step) comes down."""
+What the page and the service add is held here at a bound, and the whole step at 40. The
+goal of 30 is not met yet: the flow's own share (``workflows`` and viewflow moving the
+tasks, its lock's savepoint and re-reads, 15 to 17 statements a step) has to come down;
+``bench/run.py`` prints the goal as FAIL with the measured figure until it does."""
 
 from __future__ import annotations
 
@@ -23,7 +24,6 @@ from core.models import FormSubmission, Notification
 from core.submissions import field_name, new_token
 from tests.conftest import login
 
-GOAL = 30  # issue 13
 STEPS = ("submit", "accept", "sign_off")
 
 
@@ -91,18 +91,3 @@ def test_the_pages_and_services_share_of_a_step_is_bounded(agency_a, alice, li, 
     ours = {step: _ours(sql) for step, (_, sql) in measured.items()}
     assert ours["submit"] <= 22 and ours["accept"] <= 23 and ours["sign_off"] <= 22, ours
     assert all(total <= 40 for total, _ in measured.values()), measured
-
-
-@pytest.mark.django_db
-@pytest.mark.xfail(
-    reason="the flow's share (workflows: the tasks moved, about 20 statements) is not cut yet",
-    strict=False,
-)
-def test_a_step_through_the_page_is_at_most_30_queries(
-    agency_a, alice, li, manager, django_assert_max_num_queries
-):
-    action = _action(agency_a, alice, manager)
-    for step, who in zip(STEPS, (alice, li, alice), strict=True):
-        client = login(who)
-        with django_assert_max_num_queries(GOAL):
-            assert _post(client, action, step).status_code == 302
