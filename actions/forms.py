@@ -22,8 +22,8 @@ from actions.services import (
     target_date_problem,
 )
 from actions.validators import MAX_EVIDENCE_BYTES
-from agencies.models import Agency, Membership
-from agencies.selectors import holder_q, members_with
+from agencies.models import Agency, AgencyKind, Membership
+from agencies.selectors import holder_q, members_with, users_holding
 from core import dates
 
 __all__ = ["TARGET_DATE_MAX_YEARS", "TARGET_DATE_PAST", "TARGET_DATE_TOO_FAR"]
@@ -228,6 +228,22 @@ def eligible_leads(agency_ids: Any = None) -> dict[int, list[Any]]:
         people = found.setdefault(membership.agency_id, [])
         if all(p.pk != membership.user_id for p in people):
             people.append(membership.user)
+    # The partnership's own actions may also be led by a holder of a partnership role
+    # (the Chair, the partnership manager), as ``services._check_lead`` allows.
+    own = Agency.objects.filter(is_active=True, kind=AgencyKind.PARTNERSHIP)
+    if agency_ids is not None:
+        own = own.filter(pk__in=agency_ids)
+    own_ids = list(own.values_list("pk", flat=True))
+    roles: list[Any] = []
+    if own_ids:
+        roles = list(
+            users_holding("agencies.view_agency_records").order_by(
+                "first_name", "last_name", "username"
+            )
+        )
+    for pk in own_ids if roles else ():
+        people = found.setdefault(pk, [])
+        people.extend(p for p in roles if all(q.pk != p.pk for q in people))
     return found
 
 

@@ -39,9 +39,15 @@ from actions.permissions import (
 )
 from actions.signals import action_created, action_details_changed
 from actions.validators import validate_evidence_file
-from agencies.models import Agency, Membership, Partnership
+from agencies.models import Agency, AgencyKind, Membership, Partnership
 from agencies.roles import roles_holding
-from agencies.selectors import holders, members_holding, user_can, users_holding
+from agencies.selectors import (
+    has_partnership_wide,
+    holders,
+    members_holding,
+    user_can,
+    users_holding,
+)
 from core import dates
 from core.memo import atomic as step_atomic
 from core.outbox import Message, notify_many
@@ -224,10 +230,15 @@ def _check_target_date(value: date, *, allow_past: bool = False) -> None:
 
 def _check_lead(agency: Agency, lead: Any) -> None:
     # The lead must be able to do the work: a member of the agency who holds
-    # ``update_action`` on it (agencies.roles), or nobody could ever start it.
+    # ``update_action`` on it (agencies.roles), or nobody could ever start it. The
+    # partnership's own actions may also be led by a holder of a partnership role (the
+    # Chair, the partnership manager: ``permissions.may_update`` lets them do the work).
+    if not lead.is_active:
+        raise ValidationError({"lead": LEAD_NOT_IN_AGENCY})
+    if agency.kind == AgencyKind.PARTNERSHIP and has_partnership_wide(lead, "view_agency_records"):
+        return
     if not (
-        lead.is_active
-        and Membership.objects.filter(agency=agency, user=lead).exists()
+        Membership.objects.filter(agency=agency, user=lead).exists()
         and user_can(lead, "update_action", agency)
     ):
         raise ValidationError({"lead": LEAD_NOT_IN_AGENCY})

@@ -70,6 +70,12 @@ class RecordFlow(flow.Flow):
     record_agency_field: ClassVar[str] = "agency"
 
     @classmethod
+    def holder_may_keep(cls, task: Any, user: Any) -> bool:
+        """Whether ``user`` may keep ``task`` although they no longer hold its permission
+        (a flow that assigns a task on another rule than the permission says so)."""
+        return False
+
+    @classmethod
     def record_queryset(cls) -> models.QuerySet[Any]:
         """How task lists load the record of each task (add select_related here)."""
         return cls.record_model._default_manager.all()

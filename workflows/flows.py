@@ -77,6 +77,18 @@ class ActionFlow(RecordFlow):
     def record_queryset(cls) -> Any:
         return Action.objects.select_related("agency")
 
+    @classmethod
+    def holder_may_keep(cls, task: Any, user: Any) -> bool:
+        """The named lead of a partnership-owned action keeps its work task while they
+        hold a partnership role (``lead_may_take_work``), whatever else they lose."""
+        action = task.process.artifact
+        return (
+            task.flow_task.name == "work"
+            and action is not None
+            and action.lead_id == user.pk
+            and lead_may_take_work(action, task)
+        )
+
     start = flow.StartHandle(this.start_process).Next(this.route)
 
     route = state_switch(node_states)

@@ -265,6 +265,11 @@ def _tell_managers(user: Any, released: list[Task]) -> None:
 
 
 @transaction.atomic
+def _holder_may_keep(task: Task, user: Any) -> bool:
+    keep = getattr(task.process.flow_class, "holder_may_keep", None)
+    return bool(keep and keep(task, user))
+
+
 def release_tasks_out_of_reach(*, user: Any) -> list[Task]:
     """Put back in the queue every open task ``user`` holds but may no longer pick up
     (``can_pick_up``, read afresh), log it, and tell the managers of each task's agency
@@ -277,7 +282,7 @@ def release_tasks_out_of_reach(*, user: Any) -> list[Task]:
         owner=fresh, status__in=[STATUS.ASSIGNED, STATUS.STARTED], flow_task_type="HUMAN"
     ).select_related("process", "due")
     for task in held:
-        if can_pick_up(fresh, task):
+        if can_pick_up(fresh, task) or _holder_may_keep(task, fresh):
             continue
         lock_task(task)  # it may have been done or passed on since it was read
         if task.owner_id != fresh.pk or task.status != STATUS.ASSIGNED:

@@ -11,6 +11,7 @@ import re
 from datetime import date
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -168,12 +169,20 @@ def test_the_work_follows_a_change_of_lead(plan, chair, manager):
         action=action, by=manager, reason="The business unit takes it on", lead=unit_lead
     )
     assert work_task(action).owner_id == unit_lead.pk
-    # back to someone in a partnership role (the flow's rule, as the signal gives it: the
-    # service's own check of a new lead asks for a member of the owning agency)
-    action.lead = manager
-    action.save(update_fields=["lead"])
-    action_details_changed.send(sender=Action, action=action, fields={"lead"}, by=manager)
+    # back to someone in a partnership role, through the service (who may lead the
+    # partnership's own actions: its agency's leads and the partnership roles)
+    services.action_update_details(
+        action=action, by=manager, reason="The manager takes it back", lead=manager
+    )
     assert work_task(action).owner_id == manager.pk
+    # a practitioner of an agency may not lead the partnership's actions: refused
+    outsider_lead = member(AgencyFactory(), Role.AGENCY_LEAD, "outsider.lead")
+    with pytest.raises(ValidationError):
+        services.action_update_details(
+            action=action, by=manager, reason="Wrong person", lead=outsider_lead
+        )
+    action.refresh_from_db()
+    assert action.lead_id == manager.pk
     # someone who may not do the work of the partnership's actions: back to the queue
     outsider = member(AgencyFactory(), Role.PRACTITIONER, "outsider")
     action.lead = outsider
@@ -181,3 +190,23 @@ def test_the_work_follows_a_change_of_lead(plan, chair, manager):
     action_details_changed.send(sender=Action, action=action, fields={"lead"}, by=manager)
     task = work_task(action)
     assert task.owner_id is None and task.status == STATUS.NEW
+
+
+def test_the_lead_list_offers_the_partnership_roles_for_its_own_actions(plan, chair, manager):
+    from actions.forms import eligible_leads
+
+    own = partnership_agency()
+    offered = {p.pk for p in eligible_leads([own.pk]).get(own.pk, [])}
+    assert {chair.pk, manager.pk} <= offered
+    other = AgencyFactory()
+    assert chair.pk not in {p.pk for p in eligible_leads([other.pk]).get(other.pk, [])}
+
+
+def test_a_partnership_role_lead_keeps_the_work_when_losing_access_elsewhere(plan, chair):
+    from workflows.services import release_tasks_out_of_reach
+
+    action = Action.objects.filter(lead=chair).first()
+    task = work_task(action)
+    assert task.owner_id == chair.pk
+    assert release_tasks_out_of_reach(user=chair) == []
+    assert work_task(action).owner_id == chair.pk
