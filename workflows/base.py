@@ -15,11 +15,12 @@ disagree. A transition into one of ``cancel_states`` cancels the process.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import connection, models
 from django.dispatch import receiver
 from viewflow import this
 from viewflow.workflow import flow, lock
@@ -106,6 +107,8 @@ class RecordFlow(flow.Flow):
         return activation.process
 
     def on_task_created(self, activation: Any) -> None:
+        if getattr(activation.task, "_due_written", False):
+            return  # written with the listing row (``workflows.signals.task_saved``)
         due = self.due_dates.get(activation.flow_task.name)
         if due is not None:
             due_on = due(activation.process.artifact)
@@ -241,7 +244,9 @@ def lock_task(task: Task) -> Task:
     PostgreSQL that leaves the transaction aborted and the request a 500. Holding the row
     already, viewflow's own ``NOWAIT`` then succeeds at once. (SQLite serialises writes
     and ignores ``FOR UPDATE``.)"""
-    list(Process.objects.select_for_update().filter(pk=task.process_id).values_list("pk"))
+    # the process row locked and read as it is now: the activation below uses it, so
+    # what the flow writes back to it is not a copy read before the lock
+    process = Process.objects.select_for_update().get(pk=task.process_id)
     # the task's row locked and re-read in one query (what ``refresh_from_db`` does, a
     # relation whose key changed forgotten)
     fresh = Task.objects.select_for_update().get(pk=task.pk)
@@ -249,7 +254,26 @@ def lock_task(task: Task) -> Task:
         if field.is_relation and getattr(task, field.attname) != getattr(fresh, field.attname):
             task._state.fields_cache.pop(field.name, None)
         setattr(task, field.attname, getattr(fresh, field.attname))
+    cached = task._state.fields_cache.get("process")
+    if cached is not None and cached.pk == process.pk:
+        # keep what the caller gave the process (its record, ``artifact``), fresh fields
+        for field in Process._meta.concrete_fields:
+            setattr(cached, field.attname, getattr(process, field.attname))
+    else:
+        task.process = process
     return task
+
+
+@contextmanager
+def held_activation(task: Task) -> Iterator[Any]:
+    """``task.activation()`` for a task ``lock_task`` has just locked and re-read in this
+    transaction: the same activation, without viewflow's second lock (a savepoint and a
+    ``NOWAIT`` read of the row already held) and its re-read of the task and process
+    (issue 13: a step in few queries). A failure inside rolls back the caller's whole
+    transaction, as every step's service runs in one."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("held_activation needs the transaction lock_task locked in")
+    yield task.flow_task.activation_class(task)
 
 
 def complete_task(task: Task, by: Any) -> None:
@@ -257,11 +281,14 @@ def complete_task(task: Task, by: Any) -> None:
     take the step, so the task follows whoever acted. Waits for anyone picking up,
     releasing or passing on the task at that moment (``lock_task``)."""
     lock_task(task)
-    with task.activation() as activation:
+    with held_activation(task) as activation:
+        # whoever acted holds the task, written with its completion in one save (not an
+        # assign or reassign saved first)
         if task.status == STATUS.NEW:
-            activation.assign(user=by)
+            task.owner = by
+            task.status = STATUS.ASSIGNED
         elif task.owner_id != getattr(by, "pk", None) and by is not None:
-            activation.reassign(user=by)
+            task.owner = by
         if task.status != STATUS.STARTED:
             activation.start(request=None)
         activation.execute()
@@ -288,4 +315,7 @@ def advance_flow(
     ).select_related("process"):
         node_name = task.flow_task.name
         if target in flow_class.completed_by.get(node_name, set()):
+            # the flow reads the record it follows (its switch, its owners): the one
+            # just saved, not a second copy from the database
+            task.process.artifact = instance
             complete_task(task, by)

@@ -46,10 +46,21 @@ def task_saved(
         "held": instance.status in (STATUS.ASSIGNED, STATUS.STARTED),
         "is_open": instance.status in (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED),
     }
+    if created:
+        # a new task's due date (if its flow gives one) written with the row, in one
+        # INSERT (``RecordFlow.on_task_created`` then has nothing left to write)
+        due_on = _due_on(instance)
+        if due_on is not None:
+            copy.update(due_on=due_on, sort_on=due_on)
+            instance.__dict__["_due_written"] = True
     if created or not TaskDue.objects.filter(task_id=instance.pk).update(**copy):
-        # the due date (if the flow gives one) follows in ``on_task_created``; one
-        # INSERT, no savepoint (a row already there is left as it is)
+        # one INSERT, no savepoint (a row already there is left as it is)
         TaskDue.objects.bulk_create([TaskDue(task_id=instance.pk, **copy)], ignore_conflicts=True)
+
+
+def _due_on(task: Task) -> Any:
+    due = getattr(task.flow_task.flow_class, "due_dates", {}).get(task.flow_task.name)
+    return due(task.process.artifact) if due is not None else None
 
 
 # -- leads who can no longer act --------------------------------------------------------
