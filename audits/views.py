@@ -451,9 +451,8 @@ class AssignForm(forms.GdsForm):
     def __init__(self, *args: Any, auditors: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["assignee"]
-        field.choices = [  # type: ignore[attr-defined]
-            (u.pk, u.get_full_name() or u.username) for u in auditors
-        ]
+        assert isinstance(field, django_forms.ChoiceField)
+        field.choices = [(u.pk, u.get_full_name() or u.username) for u in auditors]
 
 
 @login_required

@@ -52,7 +52,7 @@ def remembered(key: Hashable, ask: Callable[[], T]) -> T:
         return ask()
     if key not in answers:
         answers[key] = ask()
-    return answers[key]  # type: ignore[no-any-return]
+    return cast(T, answers[key])
 
 
 @contextmanager

@@ -35,13 +35,13 @@ class SessionStore(DatabaseSessionStore):
     forward (so ``SessionMiddleware`` saves them), and not otherwise."""
 
     def _get_session_from_db(self) -> Any:
-        stored = super()._get_session_from_db()  # type: ignore[misc]
+        stored = super()._get_session_from_db()  # type: ignore[misc]  # private in Django, absent from django-stubs
         if stored is not None and refresh_due(stored.expire_date):
             self.modified = True
         return stored
 
     async def _aget_session_from_db(self) -> Any:
-        stored = await super()._aget_session_from_db()  # type: ignore[misc]
+        stored = await super()._aget_session_from_db()  # type: ignore[misc]  # private in Django, absent from django-stubs
         if stored is not None and refresh_due(stored.expire_date):
             self.modified = True
         return stored
