@@ -184,28 +184,20 @@ class _ListedModelChoiceField(forms.ModelChoiceField):
     iterator = _ListedChoices
 
 
-def _agency_field(user: Any, api: bool) -> forms.Field:
+def _agency_field(user: Any, api: bool, label: str = "Agency") -> forms.Field:
     if api:
         return IdField(required=False)
     return _ListedModelChoiceField(
         queryset=visible_agencies(user),
         required=False,
-        label="Agency",
+        label=label,
         empty_label="All agencies",
         error_messages={"invalid_choice": "Choose an agency from the list"},
     )
 
 
 def _owner_field(user: Any, api: bool) -> forms.Field:
-    if api:
-        return IdField(required=False)
-    return _ListedModelChoiceField(
-        queryset=visible_agencies(user),
-        required=False,
-        label="Owned by",
-        empty_label="All agencies",
-        error_messages={"invalid_choice": "Choose an agency from the list"},
-    )
+    return _agency_field(user, api, label="Owned by")
 
 
 def _parent_field(parent: sources.Parent) -> Callable[[Any, bool], forms.Field]:
