@@ -1,11 +1,14 @@
 """The audits API: audits and forms the caller may see (a form of an agency they may not
 see is a 404, as on the pages), each step a POST (``core.steps``), and a form's answers
-read and saved by question (``GET``/``POST /api/v1/audit-forms/<id>/answers/``)."""
+read and saved by question (``GET``/``POST /api/v1/audit-forms/<id>/answers/``), and a
+form given to a named auditor of its agency (``POST /api/v1/audit-forms/<id>/assign/``,
+as the page ``/audits/forms/<id>/assign/``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
@@ -18,7 +21,7 @@ from rest_framework.response import Response
 from agencies.casework import log_opening
 from audits import formengine, selectors, services
 from audits.models import Audit, AuditForm
-from audits.permissions import may_complete
+from audits.permissions import may_complete, may_manage
 from audits.steps import AUDIT_STEPS, FORM_STEPS
 from core.api import ID_PATTERN
 from core.openapi import CONFLICT
@@ -91,6 +94,22 @@ class AnswerSerializer(serializers.Serializer):
 
 class AnswersSerializer(serializers.Serializer):
     answers = AnswerSerializer(many=True)
+
+
+class AssignSerializer(serializers.Serializer):
+    """The auditor who completes the form, by user id: one of the form's agency's
+    auditors; anyone else (or no such user) is refused with the same message."""
+
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.all(),
+        help_text="The user id of an auditor of the form's agency.",
+        error_messages={
+            "required": services.ASSIGNEE_REQUIRED,
+            "null": services.ASSIGNEE_REQUIRED,
+            "does_not_exist": services.NOT_AN_AUDITOR_OF_AGENCY,
+            "incorrect_type": services.NOT_AN_AUDITOR_OF_AGENCY,
+        },
+    )
 
 
 class AuditViewSet(StepViewSetMixin, viewsets.ReadOnlyModelViewSet):
@@ -172,6 +191,26 @@ class AuditFormViewSet(StepViewSetMixin, viewsets.ReadOnlyModelViewSet):
         services.form_save_answers(form=form, by=request.user, values=values)
         form.refresh_from_db()
         return Response({"answers": _answers(form)})
+
+    @extend_schema(
+        request=AssignSerializer,
+        responses={200: AuditFormSerializer, **CONFLICT},
+        summary="Give the form to an auditor",
+    )
+    @api_action(detail=True, methods=["post"], url_path="assign")
+    def assign(self, request: Request, pk: str | None = None) -> Response:
+        """Give the form to a named auditor of its agency (the audit lead or the
+        partnership team): its task goes to them and they are told. Someone of another
+        agency, not an auditor or who has left is a 400 on ``assignee``; a form
+        submitted, or of an audit whose forms are not open, a 409."""
+        form = self.get_object()
+        if not may_manage(form.audit, request.user):
+            raise TransitionForbidden(services.NOT_PERMITTED_MANAGE)
+        body = AssignSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.form_assign(form=form, by=request.user, assignee=body.validated_data["assignee"])
+        form.refresh_from_db()
+        return Response(self.get_serializer(form).data)
 
 
 def _answers(form: AuditForm) -> list[dict[str, Any]]:

@@ -4,7 +4,7 @@ API and the flow all call these functions. Error messages are constants the test
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Required, TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -526,6 +526,7 @@ def form_return(*, form: AuditForm, by: Any, reason: str) -> AuditForm:
 TEMPLATE_NAME_TAKEN = "A template with this name already exists: choose another name"
 TEMPLATE_HAS_NO_VERSION = "This template has no version to change"
 NO_DRAFT = "There is no draft to publish: change the template first"
+NO_DRAFT_TO_DISCARD = "There is no draft to discard: the latest version is published or in use"
 NO_SUCH_SECTION = "There is no such section in the template"
 NO_SUCH_QUESTION = "There is no such question in the section"
 ALREADY_FIRST = "It is already first"
@@ -586,6 +587,16 @@ def template_create(
     return template
 
 
+def is_draft(version: FormTemplateVersion) -> bool:
+    """Whether ``version`` is a draft a change may go on: not published, used by no
+    audit and answered on no form."""
+    return (
+        not version.published
+        and not version.audits.exists()
+        and not formengine.version_answered(version)
+    )
+
+
 @transaction.atomic
 def template_draft(template: FormTemplate, *, by: Any) -> FormTemplateVersion:
     """The version a change to ``template`` goes on: its latest if that is a draft no
@@ -597,11 +608,7 @@ def template_draft(template: FormTemplate, *, by: Any) -> FormTemplateVersion:
     latest = template.versions.order_by("-number").first()
     if latest is None:
         raise ValidationError(TEMPLATE_HAS_NO_VERSION)
-    if (
-        not latest.published
-        and not latest.audits.exists()
-        and not formengine.version_answered(latest)
-    ):
+    if is_draft(latest):
         return latest
     draft = formengine.copy_version(latest, note=f"Changed from version {latest.number}")
     draft.published = False
@@ -660,6 +667,24 @@ def template_publish(*, template: FormTemplate, by: Any, note: str = "") -> Form
     return latest
 
 
+@transaction.atomic
+def template_discard_draft(*, template: FormTemplate, by: Any) -> FormTemplateVersion | None:
+    """Throw the template's draft away, with its sections and questions; its published
+    versions stay as they are. A template that has only its draft (never published, so
+    used by no audit) goes entirely. The version now latest, or None when the template
+    went; no draft is refused (409)."""
+    _check_may_edit_templates(by)
+    FormTemplate.objects.select_for_update().filter(pk=template.pk).first()
+    versions = list(template.versions.order_by("-number")[:2])
+    if not versions or not is_draft(versions[0]):
+        raise TransitionRefused(NO_DRAFT_TO_DISCARD)
+    versions[0].delete()  # its sections and their questions go with it
+    if len(versions) == 1:
+        template.delete()
+        return None
+    return versions[1]
+
+
 def _renumber(items: list[Any]) -> None:
     """Give ``items`` the orders 1, 2, 3... in the order given. In two steps, so no two
     rows share an order on the way (the unique constraints)."""
@@ -687,6 +712,20 @@ def _move(items: list[Any], index: int, direction: str) -> Any:
     return items[other]
 
 
+def _move_among(siblings: Any, item: Any, direction: str) -> Any:
+    """Swap ``item`` with its neighbour above or below among ``siblings`` (a queryset of
+    the sections of a version, or the questions of a section); the moved item."""
+    items = list(siblings.order_by("order"))
+    index = next(i for i, s in enumerate(items) if s.pk == item.pk)
+    return _move(items, index, direction)
+
+
+def _remove_from(siblings: Any, item: Any) -> None:
+    """Delete ``item`` and renumber the ``siblings`` left."""
+    item.delete()
+    _renumber(list(siblings.order_by("order")))
+
+
 def _section_of(version: FormTemplateVersion, number: int) -> Section:
     section = version.sections.filter(order=number).first()
     if section is None:
@@ -694,23 +733,17 @@ def _section_of(version: FormTemplateVersion, number: int) -> Section:
     return section
 
 
-@transaction.atomic
-def section_add(*, template: FormTemplate, by: Any, title: str, help_text: str = "") -> Section:
-    draft = template_draft(template, by=by)
-    last = draft.sections.aggregate(n=Max("order"))["n"] or 0
-    section = Section(
-        version=draft, order=last + 1, title=title.strip(), help_text=help_text.strip()
-    )
-    section.full_clean()
-    section.save()
-    return section
-
-
-@transaction.atomic
-def section_update(
-    *, template: FormTemplate, by: Any, number: int, title: str, help_text: str = ""
+def _put_section(
+    template: FormTemplate, by: Any, number: int | None, *, title: str, help_text: str
 ) -> Section:
-    section = _section_of(template_draft(template, by=by), number)
+    """Section ``number`` of the template's draft (a new one at the end when None),
+    given ``title`` and ``help_text``."""
+    draft = template_draft(template, by=by)
+    if number is None:
+        last = draft.sections.aggregate(n=Max("order"))["n"] or 0
+        section = Section(version=draft, order=last + 1)
+    else:
+        section = _section_of(draft, number)
     section.title = title.strip()
     section.help_text = help_text.strip()
     section.full_clean()
@@ -719,19 +752,27 @@ def section_update(
 
 
 @transaction.atomic
+def section_add(*, template: FormTemplate, by: Any, title: str, help_text: str = "") -> Section:
+    return _put_section(template, by, None, title=title, help_text=help_text)
+
+
+@transaction.atomic
+def section_update(
+    *, template: FormTemplate, by: Any, number: int, title: str, help_text: str = ""
+) -> Section:
+    return _put_section(template, by, number, title=title, help_text=help_text)
+
+
+@transaction.atomic
 def section_remove(*, template: FormTemplate, by: Any, number: int) -> None:
     draft = template_draft(template, by=by)
-    _section_of(draft, number).delete()
-    _renumber(list(draft.sections.order_by("order")))
+    _remove_from(draft.sections, _section_of(draft, number))
 
 
 @transaction.atomic
 def section_move(*, template: FormTemplate, by: Any, number: int, direction: str) -> Section:
     draft = template_draft(template, by=by)
-    sections = list(draft.sections.order_by("order"))
-    section = _section_of(draft, number)
-    index = next(i for i, s in enumerate(sections) if s.pk == section.pk)
-    moved: Section = _move(sections, index, direction)
+    moved: Section = _move_among(draft.sections, _section_of(draft, number), direction)
     return moved
 
 
@@ -758,26 +799,44 @@ def _question_of(section: Section, number: int) -> Question:
     return question
 
 
-def _fill_question(
-    question: Question,
-    *,
-    text: str,
-    help_text: str,
-    answer_type: str,
-    choices: list[str],
-    required: bool,
-    agency_kinds: list[str],
-    overall: bool,
+class QuestionFields(TypedDict, total=False):
+    """A question's fields, as ``question_add`` and ``question_update`` take them (the
+    question form's ``cleaned_data``); all but ``text`` and ``answer_type`` optional."""
+
+    text: Required[str]
+    answer_type: Required[str]
+    help_text: str
+    choices: list[str] | None
+    required: bool
+    agency_kinds: list[str] | None
+    overall: bool
+
+
+def _put_question(
+    template: FormTemplate, by: Any, number: int, order: int | None, fields: QuestionFields
 ) -> Question:
+    """Question ``order`` of section ``number`` of the template's draft (a new one at
+    the end of the section when None), given ``fields``. They are checked before the
+    draft is made: bad input makes no draft."""
+    answer_type = fields["answer_type"]
+    choices = fields.get("choices") or []
+    agency_kinds = fields.get("agency_kinds") or []
+    overall = fields.get("overall", False)
     _check_question(
         answer_type=answer_type, choices=choices, agency_kinds=agency_kinds, overall=overall
     )
-    question.text = text.strip()
-    question.help_text = help_text.strip()
+    section = _section_of(template_draft(template, by=by), number)
+    if order is None:
+        last = section.questions.aggregate(n=Max("order"))["n"] or 0
+        question = Question(section=section, order=last + 1)
+    else:
+        question = _question_of(section, order)
+    question.text = fields["text"].strip()
+    question.help_text = fields.get("help_text", "").strip()
     question.answer_type = answer_type
     # Options belong to a list question only.
     question.choices = list(choices) if answer_type == AnswerType.CHOICE else []
-    question.required = required
+    question.required = fields.get("required", True)
     question.agency_kinds = sorted(set(agency_kinds))
     question.overall = overall
     question.full_clean()
@@ -787,79 +846,24 @@ def _fill_question(
 
 @transaction.atomic
 def question_add(
-    *,
-    template: FormTemplate,
-    by: Any,
-    number: int,
-    text: str,
-    answer_type: str,
-    help_text: str = "",
-    choices: list[str] | None = None,
-    required: bool = True,
-    agency_kinds: list[str] | None = None,
-    overall: bool = False,
+    *, template: FormTemplate, by: Any, number: int, **fields: Unpack[QuestionFields]
 ) -> Question:
     """A question at the end of section ``number`` of the template's draft."""
-    _check_question(
-        answer_type=answer_type,
-        choices=choices or [],
-        agency_kinds=agency_kinds or [],
-        overall=overall,
-    )
-    section = _section_of(template_draft(template, by=by), number)
-    last = section.questions.aggregate(n=Max("order"))["n"] or 0
-    return _fill_question(
-        Question(section=section, order=last + 1),
-        text=text,
-        help_text=help_text,
-        answer_type=answer_type,
-        choices=choices or [],
-        required=required,
-        agency_kinds=agency_kinds or [],
-        overall=overall,
-    )
+    return _put_question(template, by, number, None, fields)
 
 
 @transaction.atomic
 def question_update(
-    *,
-    template: FormTemplate,
-    by: Any,
-    number: int,
-    question: int,
-    text: str,
-    answer_type: str,
-    help_text: str = "",
-    choices: list[str] | None = None,
-    required: bool = True,
-    agency_kinds: list[str] | None = None,
-    overall: bool = False,
+    *, template: FormTemplate, by: Any, number: int, question: int, **fields: Unpack[QuestionFields]
 ) -> Question:
     """Change question ``question`` of section ``number`` (their orders) on the draft."""
-    _check_question(
-        answer_type=answer_type,
-        choices=choices or [],
-        agency_kinds=agency_kinds or [],
-        overall=overall,
-    )
-    section = _section_of(template_draft(template, by=by), number)
-    return _fill_question(
-        _question_of(section, question),
-        text=text,
-        help_text=help_text,
-        answer_type=answer_type,
-        choices=choices or [],
-        required=required,
-        agency_kinds=agency_kinds or [],
-        overall=overall,
-    )
+    return _put_question(template, by, number, question, fields)
 
 
 @transaction.atomic
 def question_remove(*, template: FormTemplate, by: Any, number: int, question: int) -> None:
     section = _section_of(template_draft(template, by=by), number)
-    _question_of(section, question).delete()
-    _renumber(list(section.questions.order_by("order")))
+    _remove_from(section.questions, _question_of(section, question))
 
 
 @transaction.atomic
@@ -867,8 +871,5 @@ def question_move(
     *, template: FormTemplate, by: Any, number: int, question: int, direction: str
 ) -> Question:
     section = _section_of(template_draft(template, by=by), number)
-    questions = list(section.questions.order_by("order"))
-    moved = _question_of(section, question)
-    index = next(i for i, q in enumerate(questions) if q.pk == moved.pk)
-    result: Question = _move(questions, index, direction)
-    return result
+    moved: Question = _move_among(section.questions, _question_of(section, question), direction)
+    return moved

@@ -11,6 +11,8 @@ version's page lands on the same section of the new draft."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -33,6 +35,11 @@ from core.transitions import TransitionForbidden, TransitionRefused
 DIRECTIONS = ("up", "down")
 BAD_DIRECTION = "Choose whether to move it up or down"
 KIND_LABELS = dict(AgencyKind.choices)
+
+
+def editor_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A page of the editor: for someone signed in, by GET or POST."""
+    return login_required(require_http_methods(["GET", "POST"])(view))
 
 
 def _template(request: HttpRequest, pk: int) -> FormTemplate:
@@ -110,6 +117,23 @@ def _handle(
     return redirect(url)
 
 
+def _form_page(
+    request: HttpRequest,
+    form: Any,
+    work: Callable[[dict[str, Any]], tuple[str, str]],
+    fallback: str,
+    page: str,
+    **context: Any,
+) -> HttpResponse:
+    """A page with ``form``: a POST goes through ``_handle``; a GET, or a form with
+    errors (400), shows ``page`` with ``context``."""
+    if request.method == "POST":
+        done = _handle(request, form, work, fallback)
+        if done is not None:
+            return done
+    return render(request, page, {"form": form, **context}, status=400 if form.errors else 200)
+
+
 def _draft_note(version: Any) -> str:
     return f" (draft version {version.number})"
 
@@ -182,31 +206,27 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, _template(request, pk))
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
+@editor_page
 def template_create(request: HttpRequest) -> HttpResponse:
     if not may_manage(None, request.user):
         raise PermissionDenied(services.NOT_PERMITTED_MANAGE)
-    form = template_forms.TemplateForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST":
 
-        def work(data: dict[str, Any]) -> tuple[str, str]:
-            template = services.template_create(by=request.user, **data)
-            return _detail_url(template), f"the template “{template.name}” was created"
+    def work(data: dict[str, Any]) -> tuple[str, str]:
+        template = services.template_create(by=request.user, **data)
+        return _detail_url(template), f"the template “{template.name}” was created"
 
-        done = _handle(request, form, work, reverse("audits:templates"))
-        if done is not None:
-            return done
-    return render(
+    return _form_page(
         request,
+        template_forms.TemplateForm(request.POST if request.method == "POST" else None),
+        work,
+        reverse("audits:templates"),
         "audits/template_form.html",
-        {"form": form, "heading": "Create a form template", "button": "Create the template"},
-        status=400 if form.errors else 200,
+        heading="Create a form template",
+        button="Create the template",
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
+@editor_page
 def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
     template = _template(request, pk)
     latest = template.latest_version()
@@ -214,25 +234,20 @@ def template_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request.POST if request.method == "POST" else None,
         initial=template_forms.template_initial(template, latest.scale if latest else None),
     )
-    if request.method == "POST":
 
-        def work(data: dict[str, Any]) -> tuple[str, str]:
-            services.template_update(template=template, by=request.user, **data)
-            return _detail_url(template), f"the template “{template.name}” was changed"
+    def work(data: dict[str, Any]) -> tuple[str, str]:
+        services.template_update(template=template, by=request.user, **data)
+        return _detail_url(template), f"the template “{template.name}” was changed"
 
-        done = _handle(request, form, work, _detail_url(template))
-        if done is not None:
-            return done
-    return render(
+    return _form_page(
         request,
+        form,
+        work,
+        _detail_url(template),
         "audits/template_form.html",
-        {
-            "form": form,
-            "template": template,
-            "heading": "Change the template's details",
-            "button": "Save changes",
-        },
-        status=400 if form.errors else 200,
+        template=template,
+        heading="Change the template's details",
+        button="Save changes",
     )
 
 
@@ -260,75 +275,109 @@ def template_publish(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-# -- sections -------------------------------------------------------------------------------
-def _section_page(
+@editor_page
+def template_discard_draft(request: HttpRequest, pk: int) -> HttpResponse:
+    """Throw the template's draft away, after a confirmation; a template that had only
+    its draft goes entirely (``services.template_discard_draft``)."""
+    # A repeat of a post that went through goes where it went, the template gone or not.
+    repeated = (
+        Submission(request).repeated()
+        if request.method == "POST" and may_manage(None, request.user)
+        else None
+    )
+    if repeated is not None:
+        return repeated
+    template = _template(request, pk)
+    latest = template.latest_version()
+    if request.method == "GET" and (latest is None or not services.is_draft(latest)):
+        messages.error(request, services.NO_DRAFT_TO_DISCARD)
+        return redirect(_detail_url(template))
+    name, kept_any = template.name, template.versions.count() > 1
+
+    def work() -> tuple[str, str]:
+        kept = services.template_discard_draft(template=template, by=request.user)
+        if kept is None:
+            return reverse("audits:templates"), f"the template “{name}” and its draft were deleted"
+        return _detail_url(template), f"the draft was discarded: version {kept.number} is kept"
+
+    return _confirm(
+        request,
+        template,
+        work,
+        what=f"draft version {latest.number}" if latest else "the draft",
+        verb="discard",
+        warning="Every change made in the draft will be lost: its sections and questions "
+        "are deleted. Published versions, and the audits that use them, do not change."
+        if kept_any
+        else "The template has never been published: it is deleted with its sections and "
+        "questions.",
+    )
+
+
+# -- sections and questions -------------------------------------------------------------------
+# A section or question is named in the URL by its place: ``number`` the section's order,
+# ``question`` the question's order in it. The pages to add or change one share
+# ``_item_page``; their removal and move share ``_confirm`` and ``_move``.
+def _anchor(item: Section | Question) -> str:
+    """The item's place on the template page."""
+    if isinstance(item, Section):
+        return f"section-{item.order}"
+    return f"section-{item.section.order}-question-{item.order}"
+
+
+def _version_of(item: Section | Question) -> FormTemplateVersion:
+    return item.version if isinstance(item, Section) else item.section.version
+
+
+@dataclass(frozen=True)
+class ItemPage:
+    """A page adding or changing a section or a question: its heading and button, and
+    what its success message says (formatted with ``item``, the one saved)."""
+
+    heading: str
+    button: str
+    did: str
+
+
+SECTION_ADD = ItemPage("Add a section", "Add section", "the section “{item}” was added")
+SECTION_EDIT = ItemPage("Change the section", "Save", "the section “{item}” was changed")
+QUESTION_ADD = ItemPage(
+    "Add a question", "Add question", "the question was added to “{item.section}”"
+)
+QUESTION_EDIT = ItemPage("Change the question", "Save", "the question was changed")
+
+
+def _item_page(
     request: HttpRequest,
     template: FormTemplate,
-    form: Any,
+    page: ItemPage,
+    save: Callable[..., Section | Question],
     *,
-    heading: str,
-    button: str,
-    section: Section | None = None,
+    initial: dict[str, Any] | None = None,
+    within: Section | None = None,
 ) -> HttpResponse:
-    return render(
+    """The page adding or changing a section, or a question ``within`` a section: a
+    valid POST gives the form's data to ``save`` (a service) and goes to the item saved
+    (``_handle``)."""
+    form_class = template_forms.QuestionForm if within else template_forms.SectionForm
+    form = form_class(request.POST if request.method == "POST" else None, initial=initial)
+
+    def work(data: dict[str, Any]) -> tuple[str, str]:
+        item = save(**data)
+        did = page.did.format(item=item) + _draft_note(_version_of(item))
+        return _detail_url(template, _anchor(item)), did
+
+    return _form_page(
         request,
-        "audits/template_section.html",
-        {
-            "form": form,
-            "template": template,
-            "section": section,
-            "heading": heading,
-            "button": button,
-        },
-        status=400 if form.errors else 200,
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def section_add(request: HttpRequest, pk: int) -> HttpResponse:
-    template = _template(request, pk)
-    form = template_forms.SectionForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST":
-
-        def work(data: dict[str, Any]) -> tuple[str, str]:
-            section = services.section_add(template=template, by=request.user, **data)
-            return (
-                _detail_url(template, f"section-{section.order}"),
-                f"the section “{section.title}” was added" + _draft_note(section.version),
-            )
-
-        done = _handle(request, form, work, _detail_url(template))
-        if done is not None:
-            return done
-    return _section_page(request, template, form, heading="Add a section", button="Add section")
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def section_edit(request: HttpRequest, pk: int, number: int) -> HttpResponse:
-    template = _template(request, pk)
-    _, section = _section(template, number)
-    form = template_forms.SectionForm(
-        request.POST if request.method == "POST" else None,
-        initial=template_forms.section_initial(section),
-    )
-    if request.method == "POST":
-
-        def work(data: dict[str, Any]) -> tuple[str, str]:
-            changed = services.section_update(
-                template=template, by=request.user, number=number, **data
-            )
-            return (
-                _detail_url(template, f"section-{number}"),
-                f"the section “{changed.title}” was changed" + _draft_note(changed.version),
-            )
-
-        done = _handle(request, form, work, _detail_url(template))
-        if done is not None:
-            return done
-    return _section_page(
-        request, template, form, heading="Change the section", button="Save", section=section
+        form,
+        work,
+        _detail_url(template),
+        "audits/template_item.html",
+        template=template,
+        caption=f"{template.name}: {within.title}" if within else template.name,
+        cancel=_detail_url(template, _anchor(within) if within else ""),
+        heading=page.heading,
+        button=page.button,
     )
 
 
@@ -336,35 +385,85 @@ class ConfirmForm(template_forms.GdsForm):
     """A removal's confirmation: a button, nothing else."""
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
+def _confirm(
+    request: HttpRequest,
+    template: FormTemplate,
+    work: Callable[[], tuple[str, str]],
+    **context: Any,
+) -> HttpResponse:
+    """The page asking to confirm a removal (``what``, with ``count`` questions or a
+    ``warning``); its POST, with the one-time token, runs ``work`` (``_handle``)."""
+    form = ConfirmForm(request.POST if request.method == "POST" else None)
+    return _form_page(
+        request,
+        form,
+        lambda data: work(),
+        _detail_url(template),
+        "audits/template_remove.html",
+        template=template,
+        **context,
+    )
+
+
+def _removed(template: FormTemplate, what: str) -> str:
+    draft = template.latest_version()
+    return f"{what} was removed" + (_draft_note(draft) if draft else "")
+
+
+def _move(
+    request: HttpRequest, template: FormTemplate, move: Callable[[str], Any], what: str
+) -> HttpResponse:
+    """Move up or down; a bad direction, or one past the end, shows the template page
+    with the error (400) and changes nothing."""
+    direction = request.POST.get("direction", "")
+    if direction not in DIRECTIONS:
+        return _detail(request, template, errors=[BAD_DIRECTION], status=400)
+    submission = Submission(request)
+    if (repeated := submission.repeated()) is not None:
+        return repeated
+    try:
+        with submission.claim() as outcome:
+            moved = move(direction)
+            did = f"{what} was moved {direction}"
+            outcome.done(_detail_url(template, _anchor(moved)), f"{ALREADY_SUBMITTED}: {did}")
+    except AlreadySubmitted:
+        return submission.already(_detail_url(template))
+    except TransitionForbidden as exc:
+        raise PermissionDenied(exc.message) from exc
+    except ValidationError as exc:
+        return _detail(request, template, errors=exc.messages, status=400)
+    messages.success(request, did[:1].upper() + did[1:] + _draft_note(_version_of(moved)) + ".")
+    return redirect(_detail_url(template, _anchor(moved)))
+
+
+# -- sections -------------------------------------------------------------------------------
+@editor_page
+def section_add(request: HttpRequest, pk: int) -> HttpResponse:
+    template = _template(request, pk)
+    save = partial(services.section_add, template=template, by=request.user)
+    return _item_page(request, template, SECTION_ADD, save)
+
+
+@editor_page
+def section_edit(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    template = _template(request, pk)
+    _, section = _section(template, number)
+    save = partial(services.section_update, template=template, by=request.user, number=number)
+    initial = template_forms.section_initial(section)
+    return _item_page(request, template, SECTION_EDIT, save, initial=initial)
+
+
+@editor_page
 def section_remove(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     template = _template(request, pk)
     _, section = _section(template, number)
-    form = ConfirmForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST":
+    what = f"the section “{section.title}”"
 
-        def work(data: dict[str, Any]) -> tuple[str, str]:
-            services.section_remove(template=template, by=request.user, number=number)
-            draft = template.latest_version()
-            return _detail_url(template), f"the section “{section.title}” was removed" + (
-                _draft_note(draft) if draft else ""
-            )
+    def work() -> tuple[str, str]:
+        services.section_remove(template=template, by=request.user, number=number)
+        return _detail_url(template), _removed(template, what)
 
-        done = _handle(request, form, work, _detail_url(template))
-        if done is not None:
-            return done
-    return render(
-        request,
-        "audits/template_remove.html",
-        {
-            "form": form,
-            "template": template,
-            "what": f"the section “{section.title}”",
-            "count": len(section.questions.all()),
-        },
-        status=400 if form.errors else 200,
-    )
+    return _confirm(request, template, work, what=what, count=len(section.questions.all()))
 
 
 @login_required
@@ -383,145 +482,42 @@ def section_move(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     )
 
 
-def _move(
-    request: HttpRequest, template: FormTemplate, move: Callable[[str], Any], what: str
-) -> HttpResponse:
-    """Move up or down; a bad direction, or one past the end, shows the template page
-    with the error (400) and changes nothing."""
-    direction = request.POST.get("direction", "")
-    if direction not in DIRECTIONS:
-        return _detail(request, template, errors=[BAD_DIRECTION], status=400)
-    submission = Submission(request)
-    if (repeated := submission.repeated()) is not None:
-        return repeated
-    try:
-        with submission.claim() as outcome:
-            moved = move(direction)
-            anchor = (
-                f"section-{moved.order}"
-                if isinstance(moved, Section)
-                else f"section-{moved.section.order}-question-{moved.order}"
-            )
-            did = f"{what} was moved {direction}"
-            outcome.done(_detail_url(template, anchor), f"{ALREADY_SUBMITTED}: {did}")
-    except AlreadySubmitted:
-        return submission.already(_detail_url(template))
-    except TransitionForbidden as exc:
-        raise PermissionDenied(exc.message) from exc
-    except ValidationError as exc:
-        return _detail(request, template, errors=exc.messages, status=400)
-    messages.success(request, did[:1].upper() + did[1:] + _draft_note(_version_of(moved)) + ".")
-    return redirect(_detail_url(template, anchor))
-
-
-def _version_of(item: Section | Question) -> FormTemplateVersion:
-    return item.version if isinstance(item, Section) else item.section.version
-
-
 # -- questions ------------------------------------------------------------------------------
-def _question_page(
-    request: HttpRequest,
-    template: FormTemplate,
-    section: Section,
-    form: Any,
-    *,
-    heading: str,
-    button: str,
-) -> HttpResponse:
-    return render(
-        request,
-        "audits/template_question.html",
-        {
-            "form": form,
-            "template": template,
-            "section": section,
-            "heading": heading,
-            "button": button,
-        },
-        status=400 if form.errors else 200,
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
+@editor_page
 def question_add(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     template = _template(request, pk)
     _, section = _section(template, number)
-    form = template_forms.QuestionForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST":
-
-        def work(data: dict[str, Any]) -> tuple[str, str]:
-            question = services.question_add(
-                template=template, by=request.user, number=number, **data
-            )
-            return (
-                _detail_url(template, f"section-{number}-question-{question.order}"),
-                f"the question was added to “{section.title}”"
-                + _draft_note(question.section.version),
-            )
-
-        done = _handle(request, form, work, _detail_url(template))
-        if done is not None:
-            return done
-    return _question_page(
-        request, template, section, form, heading="Add a question", button="Add question"
-    )
+    save = partial(services.question_add, template=template, by=request.user, number=number)
+    return _item_page(request, template, QUESTION_ADD, save, within=section)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
+@editor_page
 def question_edit(request: HttpRequest, pk: int, number: int, question: int) -> HttpResponse:
     template = _template(request, pk)
     _, section, found = _question(template, number, question)
-    form = template_forms.QuestionForm(
-        request.POST if request.method == "POST" else None,
-        initial=template_forms.question_initial(found),
+    save = partial(
+        services.question_update,
+        template=template,
+        by=request.user,
+        number=number,
+        question=question,
     )
-    if request.method == "POST":
-
-        def work(data: dict[str, Any]) -> tuple[str, str]:
-            changed = services.question_update(
-                template=template, by=request.user, number=number, question=question, **data
-            )
-            return (
-                _detail_url(template, f"section-{number}-question-{question}"),
-                "the question was changed" + _draft_note(changed.section.version),
-            )
-
-        done = _handle(request, form, work, _detail_url(template))
-        if done is not None:
-            return done
-    return _question_page(
-        request, template, section, form, heading="Change the question", button="Save"
-    )
+    initial = template_forms.question_initial(found)
+    return _item_page(request, template, QUESTION_EDIT, save, initial=initial, within=section)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
+@editor_page
 def question_remove(request: HttpRequest, pk: int, number: int, question: int) -> HttpResponse:
     template = _template(request, pk)
-    _, _section_found, found = _question(template, number, question)
-    form = ConfirmForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST":
+    _, section, found = _question(template, number, question)
 
-        def work(data: dict[str, Any]) -> tuple[str, str]:
-            services.question_remove(
-                template=template, by=request.user, number=number, question=question
-            )
-            draft = template.latest_version()
-            return _detail_url(template, f"section-{number}"), "the question was removed" + (
-                _draft_note(draft) if draft else ""
-            )
+    def work() -> tuple[str, str]:
+        services.question_remove(
+            template=template, by=request.user, number=number, question=question
+        )
+        return _detail_url(template, _anchor(section)), _removed(template, "the question")
 
-        done = _handle(request, form, work, _detail_url(template))
-        if done is not None:
-            return done
-    return render(
-        request,
-        "audits/template_remove.html",
-        {"form": form, "template": template, "what": f"the question “{found.text}”"},
-        status=400 if form.errors else 200,
-    )
+    return _confirm(request, template, work, what=f"the question “{found.text}”")
 
 
 @login_required

@@ -22,6 +22,11 @@ urlpatterns = [
     path("templates/<int:pk>/edit/", template_views.template_edit, name="template-edit"),
     path("templates/<int:pk>/publish/", template_views.template_publish, name="template-publish"),
     path(
+        "templates/<int:pk>/discard-draft/",
+        template_views.template_discard_draft,
+        name="template-discard-draft",
+    ),
+    path(
         "templates/<int:pk>/sections/new/", template_views.section_add, name="template-section-add"
     ),
     path(

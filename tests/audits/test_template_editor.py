@@ -279,6 +279,107 @@ def test_the_draft_service_reuses_an_unused_draft_only(qa, template):
         services.template_draft(template, by=None)
 
 
+# -- discarding a draft -------------------------------------------------------------------------
+def test_a_draft_is_discarded_and_the_published_version_stays(qa, template):
+    client = login(qa)
+    before = texts(latest(template))
+    assert (
+        url("template-discard-draft", template)
+        not in client.get(url("template", template)).content.decode()
+    )
+    client.post(url("template-section", template, 1), {"title": "Reworded"})
+    client.post(url("template-question-remove", template, 2, 1))
+    assert versions(template) == [(1, True), (2, False)]
+    assert (
+        url("template-discard-draft", template)
+        in client.get(url("template", template)).content.decode()
+    )
+
+    page = client.get(url("template-discard-draft", template))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Are you sure you want to discard draft version 2?" in html
+    assert "Every change made in the draft will be lost" in html
+    assert versions(template) == [(1, True), (2, False)]  # asking changes nothing
+
+    response = client.post(url("template-discard-draft", template), {FIELD: TOKEN})
+    assert response.status_code == 302 and response["Location"] == url("template", template)
+    assert versions(template) == [(1, True)]
+    assert texts(latest(template)) == before
+    assert not Section.objects.filter(version__template=template, title="Reworded").exists()
+    html = client.get(response["Location"]).content.decode()
+    assert "The draft was discarded: version 1 is kept." in html
+    assert url("template-discard-draft", template) not in html
+    again = client.post(url("template-discard-draft", template), {FIELD: TOKEN}, follow=True)
+    assert ALREADY_SUBMITTED in again.content.decode()
+    assert versions(template) == [(1, True)]
+
+
+def test_a_template_never_published_is_deleted_with_its_draft(qa):
+    client = login(qa)
+    scale = GradingScale.objects.get(slug="ofsted-4")
+    template = services.template_create(by=qa, name="Short-lived audit", scale=scale)
+    services.section_add(template=template, by=qa, title="Voice")
+    services.question_add(template=template, by=qa, number=1, text="Seen?", answer_type="yes_no")
+    html = client.get(url("template", template)).content.decode()
+    assert url("template-discard-draft", template) in html
+    page = client.get(url("template-discard-draft", template)).content.decode()
+    assert "has never been published: it is deleted" in page
+
+    response = client.post(url("template-discard-draft", template), {FIELD: TOKEN})
+    assert response.status_code == 302 and response["Location"] == reverse("audits:templates")
+    assert not FormTemplate.objects.filter(pk=template.pk).exists()
+    assert not FormTemplateVersion.objects.filter(template_id=template.pk).exists()
+    assert not Section.objects.filter(title="Voice").exists()
+    assert not Question.objects.filter(text="Seen?").exists()
+    html = client.get(response["Location"]).content.decode()
+    assert "The template “Short-lived audit” and its draft were deleted." in html
+    again = client.post(url("template-discard-draft", template), {FIELD: TOKEN}, follow=True)
+    assert again.status_code == 200 and ALREADY_SUBMITTED in again.content.decode()
+
+
+def test_without_a_draft_there_is_nothing_to_discard(qa, template):
+    client = login(qa)
+    page = client.get(url("template-discard-draft", template), follow=True)
+    assert page.redirect_chain == [(url("template", template), 302)]
+    assert services.NO_DRAFT_TO_DISCARD in page.content.decode()
+    response = client.post(url("template-discard-draft", template), {FIELD: TOKEN}, follow=True)
+    assert services.NO_DRAFT_TO_DISCARD in response.content.decode()
+    assert versions(template) == [(1, True)]
+    with pytest.raises(services.TransitionRefused):
+        services.template_discard_draft(template=template, by=qa)
+    assert versions(template) == [(1, True)]
+
+
+def test_discarding_leaves_the_version_an_audit_uses_untouched(qa, agency_a, amy, template):
+    audit = make_audit(lead=qa, agencies=[agency_a], version=latest(template))
+    submitted(form_of(audit, agency_a), by=amy)
+    used = audit.template_version
+    before = texts(used)
+    client = login(qa)
+    client.post(url("template-section-remove", template, 1))
+    assert versions(template) == [(1, True), (2, False)]
+    assert client.post(url("template-discard-draft", template)).status_code == 302
+    assert versions(template) == [(1, True)]
+    audit.refresh_from_db()
+    assert audit.template_version == used and texts(used) == before
+    # with no draft, the version in use is never discarded
+    with pytest.raises(services.TransitionRefused):
+        services.template_discard_draft(template=template, by=qa)
+    assert FormTemplateVersion.objects.filter(pk=used.pk).exists()
+
+
+def test_only_whoever_manages_audits_may_discard_a_draft(qa, template, alice, amy):
+    services.section_add(template=template, by=qa, title="Voice")
+    for user in (alice, amy):
+        client = login(user)
+        assert client.get(url("template-discard-draft", template)).status_code == 403
+        assert client.post(url("template-discard-draft", template)).status_code == 403
+        with pytest.raises(services.TransitionForbidden):
+            services.template_discard_draft(template=template, by=user)
+    assert versions(template) == [(1, True), (2, False)]
+
+
 # -- moving and removing ------------------------------------------------------------------------
 def test_sections_and_questions_move_up_and_down(qa, template):
     client = login(qa)
@@ -406,6 +507,7 @@ def test_only_whoever_manages_audits_may_edit_templates(qa, template, alice, amy
         url("template", template),
         url("template-edit", template),
         url("template-publish", template),
+        url("template-discard-draft", template),
         url("template-section-add", template),
         url("template-section", template, 1),
         url("template-section-remove", template, 1),
