@@ -165,6 +165,18 @@ class Action(ConcurrentTransitionMixin, TimeStampedModel):
             # the action list (ordered by target date, then id) walks this in order, so
             # its first page reads about a page of rows however many actions exist
             models.Index(fields=["target_date", "id"], name="action_target_walk_idx"),
+            # the L&I queue (oldest waiting first) walks the few waiting actions in order,
+            # not every action of the states' index sorted (issue 13)
+            models.Index(
+                fields=["modified", "id"],
+                name="action_li_queue_idx",
+                condition=models.Q(
+                    state__in=[
+                        ActionState.EVIDENCE_SUBMITTED.value,
+                        ActionState.LEARNING_CHECK_DUE.value,
+                    ]
+                ),
+            ),
         ]
         permissions = [
             ("cancel_action", "Cancel an action (partnership manager)"),

@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -34,6 +33,7 @@ from audits.permissions import may_complete, may_manage
 from audits.steps import AUDIT_STEPS, FORM_STEPS
 from core import paper
 from core.forms import add_service_errors
+from core.pagination import BoundedPaginator
 from core.steps import next_steps, step_page_view
 from core.tabular import csv_cell, set_xlsx_cell
 from core.timeline import timeline
@@ -51,7 +51,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     if state in AuditState.values:  # the overview's figures link here, filtered
         audits = audits.filter(state=state)
-    page = Paginator(audits, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(audits, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "audits/list.html",
@@ -91,7 +91,7 @@ def _detail(
 ) -> HttpResponse:
     user = request.user
     visible = selectors.form_list(user=user).filter(audit=audit)
-    page = Paginator(visible, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(visible, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "audits/detail.html",
@@ -359,7 +359,7 @@ def audit_narrative(request: HttpRequest, pk: int) -> HttpResponse:
 # -- forms ----------------------------------------------------------------------------------
 @login_required
 def my_forms(request: HttpRequest) -> HttpResponse:
-    page = Paginator(selectors.my_forms(user=request.user), PAGE_SIZE).get_page(
+    page = BoundedPaginator(selectors.my_forms(user=request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     return render(request, "audits/my_forms.html", {"page": page})

@@ -183,6 +183,14 @@ class Challenge(ConcurrentTransitionMixin, TimeStampedModel):
             models.Index(fields=["state", "deadline"], name="challenge_state_deadline"),
             models.Index(fields=["raised_by_agency", "-raised_on"], name="challenge_raiser_idx"),
             models.Index(fields=["challenged_agency", "-raised_on"], name="challenge_against_idx"),
+            # the list (newest first) walks these in order and stops after a page, the
+            # open tab reading only the open rows however many closed ones years leave
+            models.Index(fields=["-raised_on", "-id"], name="challenge_list_idx"),
+            models.Index(
+                fields=["-raised_on", "-id"],
+                name="challenge_open_list_idx",
+                condition=models.Q(state__in=[state.value for state in OPEN_STATES]),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -10,7 +10,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,6 +23,7 @@ from challenge_log.models import CLOSED_STATES, OPEN_STATES, Challenge
 from challenge_log.steps import CHALLENGE_STEPS
 from core import paper
 from core.forms import add_service_errors
+from core.pagination import BoundedPaginator
 from core.steps import next_steps, step_page_view
 from core.submissions import ALREADY_SUBMITTED, AlreadySubmitted, Submission
 from core.timeline import TimelineEntry
@@ -44,7 +44,7 @@ def challenge_list(request: HttpRequest) -> HttpResponse:
     states = SHOW[show][1]
     if states is not None:
         qs = qs.filter(state__in=states)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "challenge_log/list.html",

@@ -6,13 +6,13 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
 from core.forms import add_service_errors
+from core.pagination import BoundedPaginator
 from core.submissions import ALREADY_SUBMITTED, AlreadySubmitted, Submission
 from core.transitions import TransitionForbidden, TransitionRefused
 from scr import selectors, services
@@ -34,7 +34,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
     if kind not in ReviewKind.values:
         kind = None
     reviews = selectors.review_list(user=request.user, kind=kind)
-    page = Paginator(reviews, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(reviews, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "scr/list.html",
