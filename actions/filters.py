@@ -200,21 +200,53 @@ def _owner_field(user: Any, api: bool) -> forms.Field:
     return _agency_field(user, api, label="Owned by")
 
 
-def _parent_field(parent: sources.Parent) -> Callable[[Any, bool], forms.Field]:
-    def make(user: Any, api: bool) -> forms.Field:
-        if api:
-            return IdField(required=False)
-        return forms.TypedChoiceField(
+# How many parents (reviews, audits, objectives) the list's select offers: the newest.
+# Years of them would make the select unusable and the page cost grow with them; an
+# older one is still accepted (a link from its own page) and then shown chosen.
+PARENT_CHOICES = 50
+
+
+class _ParentChoiceField(forms.TypedChoiceField):
+    """A parent filter's select: the newest ``PARENT_CHOICES`` parents the user may see,
+    one query for them; any other parent the user may see is valid too (one query more,
+    only when one is asked for) and is added to the options, so the select shows it."""
+
+    def __init__(self, *, parent: sources.Parent, user: Any) -> None:
+        self.parent = parent
+        self.user = user
+        newest = parent.visible_to(user)
+        if parent.newest_first:
+            newest = newest.order_by(*parent.newest_first)
+        self.offered: list[tuple[Any, str]] = [
+            ("", f"All {parent.many}"),
+            *[(p.pk, parent.choice_label(p)) for p in newest[:PARENT_CHOICES]],
+        ]
+        super().__init__(
             label=parent.heading,
             required=False,
             coerce=int,
             empty_value=None,
-            choices=[
-                ("", f"All {parent.many}"),
-                *[(p.pk, str(p)) for p in parent.visible_to(user)],
-            ],
+            choices=self.offered,
             error_messages={"invalid_choice": f"Choose a {parent.one} from the list"},
         )
+
+    def valid_value(self, value: Any) -> bool:
+        if super().valid_value(value):
+            return True
+        if not str(value).isdigit() or len(str(value)) > 18:
+            return False
+        older = self.parent.visible_to(self.user).filter(pk=int(value)).first()
+        if older is None:
+            return False
+        self.choices = [*self.offered, (older.pk, self.parent.choice_label(older))]
+        return True
+
+
+def _parent_field(parent: sources.Parent) -> Callable[[Any, bool], forms.Field]:
+    def make(user: Any, api: bool) -> forms.Field:
+        if api:
+            return IdField(required=False)
+        return _ParentChoiceField(parent=parent, user=user)
 
     return make
 

@@ -56,6 +56,11 @@ class Parent:
     label: str = ""  # "Review" (default: the model's verbose name)
     plural: str = ""  # "reviews" (default: the model's plural verbose name)
     help_text: str = ""
+    # how the list's select names one (default ``str``): it must tell two apart, so an
+    # objective names its plan ("Improvement plan 2026: Objective 2")
+    choice_label: Callable[[Any], str] = str
+    # the select offers the newest first (``visible_to``'s own order when empty)
+    newest_first: tuple[str, ...] = ("-pk",)
 
     @property
     def heading(self) -> str:

@@ -31,7 +31,11 @@ def register_lines_as_action_sources() -> None:
     from improvement_plan.models import Objective, RecommendationLine
 
     def visible_objectives(user: Any) -> Any:
-        return Objective.objects.filter(lines__in=selectors.visible_lines(user)).distinct()
+        return (
+            Objective.objects.filter(lines__in=selectors.visible_lines(user))
+            .select_related("plan")
+            .distinct()
+        )
 
     register_source(
         RecommendationLine,
@@ -45,6 +49,9 @@ def register_lines_as_action_sources() -> None:
             param="objective",
             lookup="objective",
             visible_to=visible_objectives,
+            # several plans each have an Objective 1: the select names the plan
+            choice_label=lambda objective: f"{objective.plan.title}: {objective}",
+            newest_first=("-plan__created", "-plan_id", "number"),
             label="Plan objective",
             plural="plan objectives",
             help_text="Actions on this improvement plan objective's recommendations.",
