@@ -21,6 +21,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.dispatch import Signal
 
+from agencies import stamps
 from agencies.models import Agency, AgencyUserObjectPermission, Membership
 from agencies.roles import AGENCY_ROLE_PERMISSIONS, PARTNERSHIP_ROLE_PERMISSIONS
 from agencies.selectors import GRANTS_CACHE
@@ -64,6 +65,7 @@ def sync_user_grants(*, user: Any) -> None:
             if (agency_id, perm_id) not in existing
         ]
     )
+    stamps.bump([user.pk])
     clear_permission_caches(user)
     if stale:
         access_reduced.send(sender=type(user), user=user)

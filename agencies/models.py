@@ -120,6 +120,19 @@ class AgencyGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Agency, on_delete=models.CASCADE)
 
 
+class GrantStamp(models.Model):
+    """When a user's grants last changed, as a random number (``agencies.stamps``): a
+    process keeps a user's grants and permissions between requests while their stamp,
+    one indexed read a request, stays the same. ``key`` is the user's id, or 0 for a
+    change that may touch anyone (a group's permissions)."""
+
+    key = models.BigIntegerField(primary_key=True)
+    stamp = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.stamp}"
+
+
 class Partnership(models.Model):
     """Settings of the partnership that runs this install (one row)."""
 

@@ -11,9 +11,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.models import Permission
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from agencies import stamps
 from agencies.models import (
     Agency,
     AgencyGroupObjectPermission,
@@ -92,31 +94,58 @@ def agencies_for(user: Any, perm: str) -> QuerySet[Agency]:
 
 
 GRANTS_CACHE = "_agency_grants_cache"
+# Django's ModelBackend keeps a user's model permissions in these attributes.
+PERM_CACHES = ("_perm_cache", "_user_perm_cache", "_group_perm_cache")
 
 
 def agency_grants(user: Any) -> dict[str, frozenset[int]]:
-    """Every per-agency grant the user holds, as codename -> agency ids: two queries,
-    then cached on the user object like Django's own permission cache
-    (``grants.sync_user_grants`` clears it). Partnership-wide permissions are not in
-    it: ask ``has_partnership_wide`` or ``user.has_perm`` for those."""
+    """Every per-agency grant the user holds, as codename -> agency ids, cached on the
+    user object like Django's own permission cache (``grants.sync_user_grants`` clears
+    it). Partnership-wide permissions are not in it: ask ``has_partnership_wide`` or
+    ``user.has_perm`` for those.
+
+    Between requests the process keeps them, with the user's model permissions, under
+    the user's stamp (``agencies.stamps``): one query reads the stamp, and only a
+    changed stamp reads the grants (two queries) and the permissions again. While the
+    stamp holds, ``user.has_perm`` is answered without a query too."""
     cached = getattr(user, GRANTS_CACHE, None)
     if cached is not None:
         return cached
-    found: dict[str, set[int]] = {}
+    grants: dict[str, frozenset[int]] = {}
     if user.is_authenticated and user.is_active:
-        rows = [
-            *AgencyUserObjectPermission.objects.filter(user=user).values_list(
-                "permission__codename", "content_object_id"
-            ),
-            *AgencyGroupObjectPermission.objects.filter(group__user=user).values_list(
-                "permission__codename", "content_object_id"
-            ),
-        ]
-        for codename, agency_id in rows:
-            found.setdefault(codename, set()).add(agency_id)
-    grants = {codename: frozenset(ids) for codename, ids in found.items()}
+        stamp = stamps.current(user.pk)
+        kept = stamps.recall(user.pk, stamp)
+        if kept is not None:
+            grants = kept["grants"]
+            for attr in PERM_CACHES:
+                if not hasattr(user, attr):
+                    setattr(user, attr, set(kept[attr]))
+        else:
+            grants = _read_grants(user)
+            if stamp is not None:
+                ModelBackend().get_all_permissions(user)  # fills PERM_CACHES
+                stamps.keep(
+                    user.pk,
+                    stamp,
+                    {"grants": grants, **{a: frozenset(getattr(user, a)) for a in PERM_CACHES}},
+                )
     setattr(user, GRANTS_CACHE, grants)
     return grants
+
+
+def _read_grants(user: Any) -> dict[str, frozenset[int]]:
+    found: dict[str, set[int]] = {}
+    rows = [
+        *AgencyUserObjectPermission.objects.filter(user=user).values_list(
+            "permission__codename", "content_object_id"
+        ),
+        *AgencyGroupObjectPermission.objects.filter(group__user=user).values_list(
+            "permission__codename", "content_object_id"
+        ),
+    ]
+    for codename, agency_id in rows:
+        found.setdefault(codename, set()).add(agency_id)
+    return {codename: frozenset(ids) for codename, ids in found.items()}
 
 
 def user_can(user: Any, perm: str, agency: Agency | int | None) -> bool:

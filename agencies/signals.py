@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_out
 from django.db.models.signals import (
     m2m_changed,
@@ -13,6 +14,7 @@ from django.db.models.signals import (
 )
 from django.dispatch import receiver
 
+from agencies import stamps
 from agencies.grants import (
     access_reduced,
     clear_permission_caches,
@@ -21,7 +23,7 @@ from agencies.grants import (
     sync_agency_grants,
     sync_user_grants,
 )
-from agencies.models import Agency, Membership
+from agencies.models import Agency, AgencyGroupObjectPermission, Membership
 from agencies.tokens import revoke_all
 
 User = get_user_model()
@@ -52,6 +54,45 @@ def membership_changed(sender: Any, instance: Membership, **kwargs: Any) -> None
 def agency_changed(sender: Any, instance: Agency, created: bool, **kwargs: Any) -> None:
     if not created and not kwargs.get("raw"):
         sync_agency_grants(agency=instance)
+
+
+@receiver(post_save, sender=User, dispatch_uid="agencies.user_stamped")
+def user_stamped(sender: Any, instance: Any, update_fields: Any = None, **kwargs: Any) -> None:
+    """A saved account may be a superuser no more: what processes keep of its
+    permissions (``agencies.stamps``) is read again. Not for a sign-in's last_login."""
+    if kwargs.get("raw") or (update_fields is not None and set(update_fields) <= {"last_login"}):
+        return
+    stamps.bump([instance.pk])
+
+
+@receiver(post_save, sender=AgencyGroupObjectPermission, dispatch_uid="agencies.group_grant")
+@receiver(post_delete, sender=AgencyGroupObjectPermission, dispatch_uid="agencies.group_ungrant")
+def group_grant_changed(sender: Any, **kwargs: Any) -> None:
+    """A group's grant on an agency (only the admin writes one) may reach anyone."""
+    stamps.bump()
+
+
+def _access_changed(
+    sender: Any, instance: Any, action: str, reverse: bool, pk_set: Any, **kwargs: Any
+) -> None:
+    """A user's groups or permissions changed, or a group's permissions: what processes
+    keep of them (``agencies.stamps``) is read again, for those users or for anyone."""
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if sender is Group.permissions.through or (reverse and action == "post_clear"):
+        stamps.bump()
+    elif reverse:
+        stamps.bump(pk_set or [])
+    else:
+        stamps.bump([instance.pk])
+
+
+for _through, _uid in (
+    (User.groups.through, "groups"),
+    (User.user_permissions.through, "permissions"),
+    (Group.permissions.through, "group_permissions"),
+):
+    m2m_changed.connect(_access_changed, sender=_through, dispatch_uid=f"agencies.stamp.{_uid}")
 
 
 @receiver(post_save, sender=User, dispatch_uid="agencies.user_deactivated")
@@ -123,6 +164,7 @@ def _create_groups(sender: Any, **kwargs: Any) -> None:
     # re-applying the (idempotent) table every time means the last run sees them all,
     # whatever the order of INSTALLED_APPS.
     ensure_partnership_groups()
+    stamps.bump()  # the role table may have changed: every kept permission is read again
     if getattr(sender, "label", None) == "agencies":
         # the Agency's permissions exist by now: a role given a permission since the
         # last migrate reaches the people who hold that role (roles.py is the truth)

@@ -21,6 +21,7 @@ from django.test import Client
 from agencies.grants import ensure_partnership_groups
 from agencies.models import AgencyKind, Role
 from agencies.roles import PARTNERSHIP_ROLE_PERMISSIONS, PartnershipRole
+from agencies.selectors import agency_grants
 from agencies.signals import _create_groups
 from tests.factories import PASSWORD, AgencyFactory, UserFactory, member
 
@@ -134,8 +135,12 @@ def _fast_password_hashing(settings):
 
 
 def login(user) -> Client:
+    """A client signed in as ``user``, whose access this process already keeps (as after
+    a first page: ``agencies.stamps``), so that a query count measures the page, not
+    whether it was the first."""
     client = Client()
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    agency_grants(type(user).objects.get(pk=user.pk))
     return client
 
 
