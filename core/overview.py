@@ -66,9 +66,27 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
+from urllib.parse import urlencode
 
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
+
+
+@lru_cache(maxsize=256)
+def _reversed(prefix: str, viewname: str, args: tuple[Any, ...]) -> str:
+    return reverse(viewname, args=args)
+
+
+def link(viewname: str, *args: Any, **params: Any) -> str:
+    """A figure's link: the page ``viewname`` (with ``args``) filtered by ``params``
+    (empty ones left out). The address is reversed once per process and script
+    prefix: an overview has a thousand links, and ``reverse`` is slow."""
+    base = _reversed(get_script_prefix(), viewname, tuple(args))
+    query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
+    return f"{base}?{query}" if query else base
+
 
 TREND_QUARTERS = 4  # how many quarters the trend shows, the current one included
 

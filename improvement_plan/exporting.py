@@ -13,7 +13,7 @@ from openpyxl.styles import Alignment, Font
 
 from actions.models import COMPLETE_STATES, ActionState
 from core.tabular import set_xlsx_cell
-from improvement_plan import importing, rag
+from improvement_plan import importing, rag, selectors
 from improvement_plan.selectors import PlanTable
 
 HEADINGS = [
@@ -66,11 +66,11 @@ def rows(table: PlanTable) -> list[list[str]]:
             milestones = []
             for _, a in numbered:
                 seen = set()
-                for m in a.milestones.all():
+                for m in selectors.milestones_of(a):
                     if (m.position, m.text) not in seen:
                         seen.add((m.position, m.text))
                         milestones.append(f"{m.position}. {m.text}")
-            contributing = sorted({c.name for a in actions for c in a.contributing_agencies.all()})
+            contributing = sorted({c.name for a in actions for c in selectors.contributors_of(a)})
             out.append(
                 [
                     "" if same else line.provenance_text,

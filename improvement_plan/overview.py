@@ -14,7 +14,6 @@ counts), :func:`summary` two."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Case, Count, Exists, OuterRef, Q, Subquery, When
@@ -23,7 +22,7 @@ from django.db.models.expressions import Combinable
 from actions.models import Milestone
 from actions.selectors import rag_q
 from agencies.models import Partnership
-from core.overview import Cell, Figure, FigureRow, FigureTable, Period, SectionFigures
+from core.overview import Cell, Figure, FigureRow, FigureTable, Period, SectionFigures, link
 from improvement_plan import rag, selectors
 from improvement_plan.models import Plan, PlanState, RecommendationLine
 
@@ -31,8 +30,7 @@ AMBER_WINDOW = "overview_amber_window"
 
 
 def _url(plan: Any, **params: Any) -> str:
-    query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
-    return f"{plan.get_absolute_url()}?{query}" if query else plan.get_absolute_url()
+    return link("improvement_plan:detail", plan.pk, **params)
 
 
 def current_plan(user: Any) -> Plan | None:

@@ -82,10 +82,13 @@ def action_rag(action: Any, today: date | None = None) -> str:
     """An action's RAG in the plan: the action's own (``Action.rag``: from its state and
     its target date, which follows its next open milestone), except that an open action
     whose milestones are all met is on track (green): delivered, its evidence and
-    sign-off still to come. Reads the action's prefetched milestones."""
+    sign-off still to come. Reads the action's prefetched milestones (``milestone_list``
+    as ``selectors.plan_actions`` reads them)."""
     found = action.rag(today=today)
     if found in (Rag.RED, Rag.AMBER):
-        milestones = list(action.milestones.all())
+        milestones = getattr(action, "milestone_list", None)
+        if milestones is None:
+            milestones = list(action.milestones.all())
         if milestones and all(m.completed_on is not None for m in milestones):
             return Rag.GREEN
     return str(found)
