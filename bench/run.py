@@ -357,25 +357,28 @@ def load_world(n_granted: int) -> World:
     )
 
 
+def _work_due(clone: Any) -> Callable[[Any, date | None], date | None]:
+    """A cloned action's tasks fall due as its template's, its work on its target date."""
+
+    def due(task: Any, template_due: date | None) -> date | None:
+        if template_due is not None and task.flow_task.name == "work":
+            return clone.target_date
+        return template_due
+
+    return due
+
+
 def grow(world: World, target: int, granted_ids: set[int]) -> None:
     """Clone the template actions, their processes, tasks and due dates with bulk
     inserts until there are ``target`` actions."""
     from django.db import transaction
     from django.utils import timezone
-    from viewflow.workflow.models import Process, Task
-    from viewflow.workflow.status import STATUS
+    from viewflow.workflow.models import Task
 
     from actions.models import Action
-    from workflows.models import NO_DUE_DATE, TaskDue
 
-    shapes = []
-    for action in world.templates:
-        process = Process.objects.get(
-            artifact_object_id=action.pk, artifact_content_type__model="action"
-        )
-        tasks = list(Task.objects.filter(process=process).order_by("pk"))
-        dues = dict(TaskDue.objects.filter(task__in=tasks).values_list("task_id", "due_on"))
-        shapes.append((action, process, tasks, dues))
+    # each template's process, its tasks and their due dates (loops.shape_of)
+    shapes = [loops.shape_of(action) for action in world.templates]
 
     now = timezone.now()
     today = timezone.localdate()
@@ -384,10 +387,11 @@ def grow(world: World, target: int, granted_ids: set[int]) -> None:
         n = min(batch, target - world.actions)
         start = world.actions
         with transaction.atomic():
-            plan = []
+            clones = []
             for k in range(n):
                 i = start + k
-                action, process, tasks, dues = shapes[world.pattern[i % len(world.pattern)]]
+                shape = shapes[world.pattern[i % len(world.pattern)]]
+                template = shape.record
                 agency = world.agencies[i % len(world.agencies)]
                 # Target dates from five weeks ago to eight months ahead: some overdue.
                 target_date = today + timedelta(days=(i * 7) % 280 - 35)
@@ -396,90 +400,27 @@ def grow(world: World, target: int, granted_ids: set[int]) -> None:
                     lead=world.leads[agency.pk],
                     description=f"Bench action {i}",
                     target_date=target_date,
-                    state=action.state,
-                    signed_off_at=action.signed_off_at,
-                    learning_check_due_on=action.learning_check_due_on,
+                    state=template.state,
+                    signed_off_at=template.signed_off_at,
+                    learning_check_due_on=template.learning_check_due_on,
                     created_by=world.manager,
                 )
-                plan.append((i, agency, clone, action, process, tasks, dues))
-            Action.objects.bulk_create([p[2] for p in plan])
-
-            age = [timedelta(minutes=(p[0] * 37) % (365 * 24 * 60)) for p in plan]
-            processes = []
-            for (_i, _agency, clone, _template, process, _tasks, _dues), ago in zip(
-                plan, age, strict=True
-            ):
-                processes.append(
-                    Process(
-                        flow_class=process.flow_class,
-                        status=process.status,
-                        created=now - ago,
-                        finished=process.finished,
-                        data=process.data,
-                        artifact_content_type_id=process.artifact_content_type_id,
-                        artifact_object_id=clone.pk,
+                clones.append(
+                    loops.Clone(
+                        shape=shape,
+                        record=clone,
+                        # steps the template's lead took are the clone's lead's; the L&I
+                        # reviewer stays the same person
+                        owners={template.lead_id: clone.lead_id},
+                        objs={str(template.agency_id): str(agency.pk)},
+                        # created over a year, oldest first
+                        when=now - timedelta(minutes=(i * 37) % (365 * 24 * 60)),
+                        due=_work_due(clone),
                     )
                 )
-            Process.objects.bulk_create(processes)
-
-            new_tasks: list[Task] = []
-            due_for: list[tuple[int, date | None]] = []  # index into new_tasks -> due
-            for (_i, agency, clone, template, template_process, tasks, dues), proc, ago in zip(
-                plan, processes, age, strict=True
-            ):
-                for t in tasks:
-                    # Steps the template's lead took are the clone's lead's; the L&I
-                    # reviewer stays the same person.
-                    owner_id = clone.lead_id if t.owner_id == template.lead_id else t.owner_id
-                    status = t.status
-                    assigned = t.assigned
-                    new_tasks.append(
-                        Task(
-                            process=proc,
-                            flow_task=t.flow_task,
-                            flow_task_type=t.flow_task_type,
-                            status=status,
-                            created=now - ago + (t.created - template_process.created),
-                            assigned=assigned,
-                            started=t.started,
-                            finished=t.finished,
-                            scheduled=t.scheduled,
-                            token=t.token,
-                            owner_id=owner_id,
-                            owner_permission=t.owner_permission,
-                            owner_permission_content_type_id=t.owner_permission_content_type_id,
-                            owner_permission_obj_pk=(
-                                str(agency.pk) if t.owner_permission_obj_pk else None
-                            ),
-                            data=t.data,
-                        )
-                    )
-                    if t.flow_task_type == "HUMAN":
-                        due = dues.get(t.pk)
-                        if due is not None and t.flow_task.name == "work":
-                            due = clone.target_date
-                        due_for.append((len(new_tasks) - 1, due))
-            Task.objects.bulk_create(new_tasks, batch_size=1000)
-            # bulk_create sends no signals: the listing columns (workflows.signals) here
-            TaskDue.objects.bulk_create(
-                [
-                    TaskDue(
-                        task=new_tasks[j],
-                        due_on=due,
-                        sort_on=due or NO_DUE_DATE,
-                        status=new_tasks[j].status,
-                        owner_id=new_tasks[j].owner_id,
-                        owner_permission=new_tasks[j].owner_permission,
-                        owner_permission_obj_pk=new_tasks[j].owner_permission_obj_pk,
-                        created=new_tasks[j].created,
-                        held=new_tasks[j].status in (STATUS.ASSIGNED, STATUS.STARTED),
-                        is_open=new_tasks[j].status
-                        in (STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED),
-                    )
-                    for j, due in due_for
-                ],
-                batch_size=1000,
-            )
+            Action.objects.bulk_create([c.record for c in clones])
+            # processes, tasks and their listing rows (bulk_create sends no signals)
+            loops.clone_flows(clones)
         world.actions += n
         world.tasks = Task.objects.count()
 
