@@ -233,8 +233,9 @@ class _ParentChoiceField(forms.TypedChoiceField):
     def valid_value(self, value: Any) -> bool:
         if super().valid_value(value):
             return True
-        if not str(value).isdigit() or len(str(value)) > 18:
-            return False
+        text = str(value)
+        if not (text.isascii() and text.isdigit()) or len(text) > 18:
+            return False  # "²" is a digit to Python, not to int()
         older = self.parent.visible_to(self.user).filter(pk=int(value)).first()
         if older is None:
             return False

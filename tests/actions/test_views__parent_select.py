@@ -51,7 +51,7 @@ def test_the_review_select_offers_the_newest_and_accepts_an_older_one(
 
     # a review the user may not see is an error on its field, as a made-up one
     hidden = make_review(title="Hidden", pseudonym="Child H", lead_agency=agency_b)
-    for bad in (hidden.pk, 999_999, "1" * 40):
+    for bad in (hidden.pk, 999_999, "1" * 40, "²", "-1"):
         page = login(alice).get(reverse("actions:list"), {"review": bad}).content.decode()
         assert "Choose a review from the list" in page, bad
 
