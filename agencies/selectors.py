@@ -115,6 +115,8 @@ def agency_grants(user: Any) -> dict[str, frozenset[int]]:
     if user.is_authenticated and user.is_active:
         stamp = stamps.current(user.pk)
         kept = stamps.recall(user.pk, stamp)
+        if kept is not None and kept["is_superuser"] != user.is_superuser:
+            kept = None  # changed without a signal (a queryset update): read afresh
         if kept is not None:
             grants = kept["grants"]
             for attr in PERM_CACHES:
@@ -127,7 +129,11 @@ def agency_grants(user: Any) -> dict[str, frozenset[int]]:
                 stamps.keep(
                     user.pk,
                     stamp,
-                    {"grants": grants, **{a: frozenset(getattr(user, a)) for a in PERM_CACHES}},
+                    {
+                        "grants": grants,
+                        "is_superuser": user.is_superuser,
+                        **{a: frozenset(getattr(user, a)) for a in PERM_CACHES},
+                    },
                 )
     setattr(user, GRANTS_CACHE, grants)
     return grants

@@ -99,6 +99,13 @@ def test_an_account_without_a_stamp_is_read_every_time(agency_a):
     assert agency_a.pk in grants_and_queries(user)[0]["view_agency_records"]
 
 
+def test_a_superuser_flag_taken_without_a_signal_is_seen(alice):
+    User.objects.filter(pk=alice.pk).update(is_superuser=True)
+    assert grants_and_queries(alice)[1] is True  # kept: every permission
+    User.objects.filter(pk=alice.pk).update(is_superuser=False)  # no signal, no new stamp
+    assert grants_and_queries(alice)[1] is False
+
+
 def test_an_inactive_account_holds_nothing_whatever_is_kept(alice, agency_a):
     assert grants_and_queries(alice)[0]
     User.objects.filter(pk=alice.pk).update(is_active=False)  # even with no signal
