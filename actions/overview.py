@@ -6,8 +6,9 @@ target date.
 Every figure counts what ``selectors.action_list`` gives the user filtered by the list's
 own FilterSet (``actions.filters``), with the same rules (``selectors.rag_q``, the same
 ``today`` and amber window), and links to that list filtered the same way, so a figure
-and the list it opens always agree. Four queries whatever the number of actions: the
-amber window, the visible agencies, the per-agency counts, and one aggregate for the rest.
+and the list it opens always agree. Three queries whatever the number of actions: the
+amber window, the visible agencies, and one scan counting every figure per agency (the
+partnership's are the agencies' added up).
 :func:`summary` (the key figures on My work) is one aggregate.
 """
 
@@ -64,14 +65,8 @@ def build(user: Any, period: Period) -> SectionFigures | None:
     def rag(value: str) -> Q:
         return rag_q(value, today=today, amber_days=amber_days)
 
-    # 1. Per agency and RAG (one GROUP BY query).
-    per_agency = {
-        row["agency_id"]: row
-        for row in qs.order_by()
-        .values("agency_id")
-        .annotate(total=Count("pk"), **{r.value: Count("pk", filter=rag(r)) for r in RAG_ORDER})
-    }
-    # 2. Everything else (one aggregate query).
+    # 1. Every figure, per agency, in ONE scan of the visible agencies' actions (a GROUP
+    # BY); the partnership's figures are the agencies' rows added up.
     trend_counts: dict[str, Any] = {}
     for i, quarter in enumerate(period.quarters):
         due = Q(target_date__gte=quarter.start, target_date__lte=quarter.end)
@@ -79,18 +74,29 @@ def build(user: Any, period: Period) -> SectionFigures | None:
         trend_counts[f"q{i}_complete"] = Count("pk", filter=due & rag(Rag.COMPLETE))
         trend_counts[f"q{i}_red"] = Count("pk", filter=due & rag(Rag.RED))
     pending = _pending_extension()
-    counts = qs.aggregate(
-        overdue=Count("pk", filter=rag(Rag.RED)),
-        overdue_pending=Count("pk", filter=rag(Rag.RED) & pending),
-        overdue_extended=Count("pk", filter=rag(Rag.RED) & Q(extensions__gt=0)),
-        extended=Count("pk", filter=Q(extensions__gt=0)),
-        pending=Count("pk", filter=pending),
-        review=Count("pk", filter=Q(state=ActionState.EVIDENCE_SUBMITTED)),
-        sign_off=Count("pk", filter=Q(state=ActionState.ACCEPTED)),
-        checks_due=Count("pk", filter=Q(state=ActionState.LEARNING_CHECK_DUE)),
+    figures = {
+        "overdue_pending": Count("pk", filter=rag(Rag.RED) & pending),
+        "overdue_extended": Count("pk", filter=rag(Rag.RED) & Q(extensions__gt=0)),
+        "extended": Count("pk", filter=Q(extensions__gt=0)),
+        "pending": Count("pk", filter=pending),
+        "review": Count("pk", filter=Q(state=ActionState.EVIDENCE_SUBMITTED)),
+        "sign_off": Count("pk", filter=Q(state=ActionState.ACCEPTED)),
+        "checks_due": Count("pk", filter=Q(state=ActionState.LEARNING_CHECK_DUE)),
         **{f"verdict_{v.value}": Count("pk", filter=_verdict(v)) for v in Verdict},
         **trend_counts,
-    )
+    }
+    per_agency = {
+        row["agency_id"]: row
+        for row in qs.order_by()
+        .values("agency_id")
+        .annotate(
+            total=Count("pk"),
+            **{r.value: Count("pk", filter=rag(r)) for r in RAG_ORDER},
+            **figures,
+        )
+    }
+    counts = {name: sum(row[name] for row in per_agency.values()) for name in figures}
+    counts["overdue"] = sum(row[Rag.RED.value] for row in per_agency.values())
     # 3. The agencies' names (the rows, zeros included).
     agency_rows = []
     totals = dict.fromkeys([r.value for r in RAG_ORDER] + ["total"], 0)
