@@ -125,6 +125,9 @@ class Clone:
     objs: dict[str, str]  # template's agency pk (owner_permission_obj_pk) -> the clone's
     when: datetime  # when the clone's first process started
     due: Callable[[Any, date | None], date | None]  # (template task, its due) -> due
+    # a timer fires when its template's does (an action's learning check is due on its
+    # template's date, which the clone keeps), rather than shifted with the clone's start
+    keep_scheduled: bool = False
 
 
 def clone_flows(clones: list[Clone]) -> int:
@@ -173,7 +176,9 @@ def clone_flows(clones: list[Clone]) -> int:
                     assigned=shift(t.assigned, origin, c.when),
                     started=shift(t.started, origin, c.when),
                     finished=shift(t.finished, origin, c.when),
-                    scheduled=shift(t.scheduled, origin, c.when),
+                    scheduled=(
+                        t.scheduled if c.keep_scheduled else shift(t.scheduled, origin, c.when)
+                    ),
                     token=t.token,
                     owner_id=c.owners.get(t.owner_id, t.owner_id) if t.owner_id else None,
                     owner_permission=t.owner_permission,

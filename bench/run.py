@@ -416,6 +416,10 @@ def grow(world: World, target: int, granted_ids: set[int]) -> None:
                         # created over a year, oldest first
                         when=now - timedelta(minutes=(i * 37) % (365 * 24 * 60)),
                         due=_work_due(clone),
+                        # its learning-check timer fires on the template's date, the
+                        # clone's learning_check_due_on (a year of backlog would otherwise
+                        # fire in the first pass measured)
+                        keep_scheduled=True,
                     )
                 )
             Action.objects.bulk_create([c.record for c in clones])
