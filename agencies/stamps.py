@@ -15,6 +15,11 @@ object grant), and key 0, "anyone", for a change to a group's permissions or a g
 object grants, and after every ``migrate``. A user with no stamp yet (never given a
 membership or role) is not kept: their access is read each time, as before.
 
+What signals do not see is not seen: a grant written outside ``agencies.grants`` with
+``bulk_create`` or raw SQL (guardian's ``assign_perm`` on a queryset) reaches a process
+that keeps the user's access only at the user's next stamp or the next ``migrate``. Write
+grants through ``agencies.grants``, the only writer, or call ``bump`` after.
+
 Stamps are random, not counters, so a database restored or rolled back (the tests)
 never meets a kept value by accident.
 """
