@@ -52,12 +52,11 @@ def bump(user_ids: Iterable[int] | None = None) -> None:
     keys = [EVERYONE] if user_ids is None else sorted({int(pk) for pk in user_ids})
     if not keys:
         return
-    existing = set(GrantStamp.objects.filter(key__in=keys).values_list("key", flat=True))
-    for key in existing:
-        GrantStamp.objects.filter(key=key).update(stamp=_new())
+    # two queries however many users (a group's members): the old stamps go, new ones
+    # come, in the caller's transaction
+    GrantStamp.objects.filter(key__in=keys).delete()
     GrantStamp.objects.bulk_create(
-        [GrantStamp(key=key, stamp=_new()) for key in keys if key not in existing],
-        ignore_conflicts=True,
+        [GrantStamp(key=key, stamp=_new()) for key in keys], ignore_conflicts=True
     )
 
 

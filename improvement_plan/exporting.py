@@ -66,7 +66,7 @@ def rows(table: PlanTable) -> list[list[str]]:
             milestones = []
             for _, a in numbered:
                 seen = set()
-                for m in selectors.milestones_of(a):
+                for m in rag.milestones_of(a):
                     if (m.position, m.text) not in seen:
                         seen.add((m.position, m.text))
                         milestones.append(f"{m.position}. {m.text}")

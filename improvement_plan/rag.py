@@ -78,6 +78,19 @@ def rag_on(action: Any, milestones: list[Any], day: date, amber_days: int) -> st
     return Rag.GREEN
 
 
+# The order a plan reads an action's milestones in (``selectors.plan_actions``).
+MILESTONE_ORDER = ("position", "due_on", "pk")
+
+
+def milestones_of(action: Any) -> list[Any]:
+    """The action's milestones as ``selectors.plan_actions`` prefetched them (the list
+    ``milestone_list``), else read in the same order."""
+    found = getattr(action, "milestone_list", None)
+    if found is None:
+        return list(action.milestones.order_by(*MILESTONE_ORDER))
+    return list(found)
+
+
 def action_rag(action: Any, today: date | None = None) -> str:
     """An action's RAG in the plan: the action's own (``Action.rag``: from its state and
     its target date, which follows its next open milestone), except that an open action
@@ -86,9 +99,7 @@ def action_rag(action: Any, today: date | None = None) -> str:
     as ``selectors.plan_actions`` reads them)."""
     found = action.rag(today=today)
     if found in (Rag.RED, Rag.AMBER):
-        milestones = getattr(action, "milestone_list", None)
-        if milestones is None:
-            milestones = list(action.milestones.all())
+        milestones = milestones_of(action)
         if milestones and all(m.completed_on is not None for m in milestones):
             return Rag.GREEN
     return str(found)

@@ -86,7 +86,7 @@ def plan_actions(user: Any, plan: Plan) -> QuerySet[Action]:
             # which for a plan of 750 actions costs more than the queries
             Prefetch(
                 "milestones",
-                queryset=Milestone.objects.order_by("position", "due_on", "pk"),
+                queryset=Milestone.objects.order_by(*rag.MILESTONE_ORDER),
                 to_attr="milestone_list",
             ),
             Prefetch(
@@ -97,14 +97,6 @@ def plan_actions(user: Any, plan: Plan) -> QuerySet[Action]:
         )
         .order_by("pk")
     )
-
-
-def milestones_of(action: Action) -> list[Milestone]:
-    """The action's milestones as ``plan_actions`` reads them (else from the database)."""
-    found = getattr(action, "milestone_list", None)
-    if found is None:
-        return list(action.milestones.order_by("position", "due_on", "pk"))
-    return list(found)
 
 
 def contributors_of(action: Action) -> list[Agency]:
@@ -227,7 +219,7 @@ def progress(
     this month; the latest 36 months at most)."""
     today = today or timezone.localdate()
     table = table or plan_table(user, plan, today=today)
-    milestones = [m for a in table.actions for m in milestones_of(a)]
+    milestones = [m for a in table.actions for m in rag.milestones_of(a)]
     days = [d for m in milestones for d in (m.starts_on, m.due_on) if d is not None]
     if not days:
         return [], []
@@ -242,7 +234,7 @@ def progress(
             rollup = rag.Rollup()
             for line_row in objective_row.lines:
                 for action in line_row.actions:
-                    found = rag.rag_on(action, milestones_of(action), month_end, amber)
+                    found = rag.rag_on(action, rag.milestones_of(action), month_end, amber)
                     if found:
                         rollup.add(found)
             cells.append((month_end, rollup.rag, rollup))
