@@ -24,8 +24,11 @@ from django.db import connection, models
 from django.dispatch import receiver
 from viewflow import this
 from viewflow.workflow import flow, lock
+from viewflow.workflow.activation import Activation
 from viewflow.workflow.base import Node
+from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.models import Process, Task
+from viewflow.workflow.nodes.switch import SwitchActivation
 from viewflow.workflow.status import PROCESS, STATUS
 
 from agencies.selectors import agency_grants, has_partnership_wide
@@ -153,13 +156,37 @@ def _state_in(states: frozenset[str], field: str) -> Callable[[Any], bool]:
     return lambda activation: getattr(activation.process.artifact, field) in states
 
 
+class _StateSwitchActivation(SwitchActivation):
+    """viewflow's switch, without the savepoint it opens around its conditions: a state
+    switch's conditions compare the record's state, already loaded, so there is nothing
+    to roll back, and a step saves the two queries (``SAVEPOINT``, ``RELEASE``)."""
+
+    @Activation.status.super()
+    def activate(self) -> None:
+        with self.exception_guard():
+            for node, cond in self.flow_task._branches:  # as viewflow chooses
+                if cond:
+                    if cond(self):
+                        self.next_task = node
+                        break
+                else:
+                    self.next_task = node
+            if not self.next_task:
+                raise FlowRuntimeError(f"No next task available for {self.flow_task.name}")
+
+
+class StateSwitch(flow.Switch):
+    activation_class = _StateSwitchActivation
+
+
 def state_switch(
     node_states: Mapping[str, Collection[str]], *, state_field: str = "state", default: str = "end"
 ) -> flow.Switch:
     """The routing switch of a flow, built from its ``node_states``: to the node whose
     states hold the record's state, else to ``default``. Assign it to a class attribute
-    in the flow's body (``route = state_switch(node_states)``), as viewflow wants."""
-    switch = flow.Switch()
+    in the flow's body (``route = state_switch(node_states)``), as viewflow wants. Its
+    conditions read the record's state alone (no query), so it opens no savepoint."""
+    switch = StateSwitch()
     for node, states in node_states.items():
         switch = switch.Case(getattr(this, node), _state_in(frozenset(states), state_field))
     return switch.Default(getattr(this, default))
