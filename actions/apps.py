@@ -25,3 +25,10 @@ class ActionsConfig(AppConfig):
         register_overview_section(
             "actions", title="Actions", order=10, build=overview.build, summary=overview.summary
         )
+        # its figures are kept until an action, extension request, learning check or the
+        # partnership's amber window changes
+        from actions.models import KEPT, Action, ExtensionRequest, LearningCheck
+        from agencies.models import Partnership
+        from core.kept import watch
+
+        watch(KEPT, Action, ExtensionRequest, LearningCheck, Partnership)

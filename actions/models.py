@@ -36,6 +36,7 @@ from actions.permissions import (
     may_update,
 )
 from agencies.models import Partnership
+from core.kept import changed
 from core.models import ChangeRecord, TimeStampedModel
 from core.transitions import logged_transition
 
@@ -61,14 +62,18 @@ WORK_STATES = [S.ASSIGNED, S.IN_PROGRESS, S.RETURNED, S.NOT_EMBEDDED]
 COMPLETE_STATES = [S.SIGNED_OFF, S.LEARNING_CHECK_DUE, S.EMBEDDED, S.PARTLY_EMBEDDED]
 CLOSED_STATES = [S.EMBEDDED, S.CANCELLED]
 OPEN_STATES = [s for s in S.values if s not in CLOSED_STATES]
-# States in which the target date still matters for RAG.
+# The L&I queue's states, in the order of its partial index's condition (the queue asks
+# with ``state__in_literal``, so SQLite picks the index too: ``core.lookups``).
+LI_QUEUE_STATES = [S.EVIDENCE_SUBMITTED.value, S.LEARNING_CHECK_DUE.value]
+# States in which the target date still matters for RAG (red, amber, green), in the order
+# of the partial index the RAG filters walk (asked with ``state__in_literal``).
 DELIVERY_STATES = [
-    S.ASSIGNED,
-    S.IN_PROGRESS,
-    S.RETURNED,
-    S.NOT_EMBEDDED,
-    S.EVIDENCE_SUBMITTED,
-    S.ACCEPTED,
+    S.ASSIGNED.value,
+    S.IN_PROGRESS.value,
+    S.RETURNED.value,
+    S.NOT_EMBEDDED.value,
+    S.EVIDENCE_SUBMITTED.value,
+    S.ACCEPTED.value,
 ]
 
 
@@ -88,6 +93,11 @@ def has_evidence(action: Any) -> bool:
     return bool(action.evidence.exists())
 
 
+# the name the actions' figures are kept under (core.kept): every action, extension request
+# and learning check written replaces its stamp (the signals: actions.apps)
+KEPT = "actions"
+
+
 class ActionQuerySet(models.QuerySet["Action"]):
     # The stubs type bulk_create's parameters one by one; this passes them all through.
     def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
@@ -96,7 +106,16 @@ class ActionQuerySet(models.QuerySet["Action"]):
         for action in objs:
             if action.original_target_date is None:
                 action.original_target_date = action.target_date
+        changed(KEPT)  # no signal: the overview's kept figures (core.kept)
         return super().bulk_create(objs, *args, **kwargs)
+
+    def update(self, **kwargs: Any) -> int:
+        changed(KEPT)
+        return super().update(**kwargs)
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        changed(KEPT)
+        return super().delete()
 
     def reminding(self) -> ActionQuerySet:
         """The actions reminders and escalations may be sent about: not held, and whose
@@ -165,17 +184,19 @@ class Action(ConcurrentTransitionMixin, TimeStampedModel):
             # the action list (ordered by target date, then id) walks this in order, so
             # its first page reads about a page of rows however many actions exist
             models.Index(fields=["target_date", "id"], name="action_target_walk_idx"),
+            # the overdue, due-soon and on-track lists (by target date) walk the actions
+            # still being delivered, not the years of signed-off ones before them
+            models.Index(
+                fields=["target_date", "id"],
+                name="action_delivery_walk_idx",
+                condition=models.Q(state__in=DELIVERY_STATES),
+            ),
             # the L&I queue (oldest waiting first) walks the few waiting actions in order,
             # not every action of the states' index sorted (issue 13)
             models.Index(
                 fields=["modified", "id"],
                 name="action_li_queue_idx",
-                condition=models.Q(
-                    state__in=[
-                        ActionState.EVIDENCE_SUBMITTED.value,
-                        ActionState.LEARNING_CHECK_DUE.value,
-                    ]
-                ),
+                condition=models.Q(state__in=LI_QUEUE_STATES),
             ),
         ]
         permissions = [

@@ -6,10 +6,12 @@ target date.
 Every figure counts what ``selectors.action_list`` gives the user filtered by the list's
 own FilterSet (``actions.filters``), with the same rules (``selectors.rag_q``, the same
 ``today`` and amber window), and links to that list filtered the same way, so a figure
-and the list it opens always agree. Three queries whatever the number of actions: the
-amber window, the visible agencies, and one scan counting every figure per agency (the
-partnership's are the agencies' added up).
-:func:`summary` (the key figures on My work) is one aggregate.
+and the list it opens always agree. Every figure is counted per agency in one scan of
+every action (a GROUP BY), kept between requests until an action, extension request or
+learning check changes (``core.kept``); a viewer's figures are the rows of the agencies
+they may see, added up. So a view costs two queries (the stamp, the visible agencies)
+and the scan runs once per change, not once per view.
+:func:`summary` (the key figures on My work) adds up the same kept rows.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 from django.db.models import Count, Q
 
 from actions.models import (
+    KEPT,
     Action,
     ActionState,
     ExtensionDecision,
@@ -30,6 +33,7 @@ from actions.models import (
 from actions.selectors import rag_q
 from agencies.models import AgencyKind, Partnership
 from agencies.selectors import visible_agencies
+from core.kept import kept
 from core.overview import Cell, Figure, FigureRow, FigureTable, Period, SectionFigures, link
 
 # The RAG columns, worst first, as the board reads them.
@@ -56,51 +60,79 @@ def _verdict(verdict: str) -> Q:
     return Q(pk__in=LearningCheck.objects.filter(verdict=verdict).values("action_id"))
 
 
-def build(user: Any, period: Period) -> SectionFigures | None:
+def _per_agency(period: Period) -> dict[int, dict[str, int]]:
+    """Every figure for each agency with actions, over every action (whoever asks): ONE
+    scan, a GROUP BY. Kept between requests until an action, extension request, learning
+    check or the partnership's amber window changes (``core.kept``), so the scan runs
+    once per change, not per view; each viewer then adds up only the rows of the
+    agencies they may see."""
     today = period.today
-    amber_days = Partnership.current().amber_window_days
-    agencies = visible_agencies(user)
-    qs = Action.objects.filter(agency__in=agencies)
 
-    def rag(value: str) -> Q:
-        return rag_q(value, today=today, amber_days=amber_days)
+    def scan() -> dict[int, dict[str, int]]:
+        amber_days = Partnership.current().amber_window_days
 
-    # 1. Every figure, per agency, in ONE scan of the visible agencies' actions (a GROUP
-    # BY); the partnership's figures are the agencies' rows added up.
-    trend_counts: dict[str, Any] = {}
-    for i, quarter in enumerate(period.quarters):
-        due = Q(target_date__gte=quarter.start, target_date__lte=quarter.end)
-        trend_counts[f"q{i}_due"] = Count("pk", filter=due)
-        trend_counts[f"q{i}_complete"] = Count("pk", filter=due & rag(Rag.COMPLETE))
-        trend_counts[f"q{i}_red"] = Count("pk", filter=due & rag(Rag.RED))
-    pending = _pending_extension()
-    figures = {
-        "overdue_pending": Count("pk", filter=rag(Rag.RED) & pending),
-        "overdue_extended": Count("pk", filter=rag(Rag.RED) & Q(extensions__gt=0)),
-        "extended": Count("pk", filter=Q(extensions__gt=0)),
-        "pending": Count("pk", filter=pending),
-        "review": Count("pk", filter=Q(state=ActionState.EVIDENCE_SUBMITTED)),
-        "sign_off": Count("pk", filter=Q(state=ActionState.ACCEPTED)),
-        "checks_due": Count("pk", filter=Q(state=ActionState.LEARNING_CHECK_DUE)),
-        **{f"verdict_{v.value}": Count("pk", filter=_verdict(v)) for v in Verdict},
-        **trend_counts,
-    }
-    per_agency = {
-        row["agency_id"]: row
-        for row in qs.order_by()
-        .values("agency_id")
-        .annotate(
-            total=Count("pk"),
-            **{r.value: Count("pk", filter=rag(r)) for r in RAG_ORDER},
-            **figures,
+        def rag(value: str) -> Q:
+            return rag_q(value, today=today, amber_days=amber_days)
+
+        trend_counts: dict[str, Any] = {}
+        for i, quarter in enumerate(period.quarters):
+            due = Q(target_date__gte=quarter.start, target_date__lte=quarter.end)
+            trend_counts[f"q{i}_due"] = Count("pk", filter=due)
+            trend_counts[f"q{i}_complete"] = Count("pk", filter=due & rag(Rag.COMPLETE))
+            trend_counts[f"q{i}_red"] = Count("pk", filter=due & rag(Rag.RED))
+        pending = _pending_extension()
+        rows = (
+            Action.objects.order_by()
+            .values("agency_id")
+            .annotate(
+                total=Count("pk"),
+                **{r.value: Count("pk", filter=rag(r)) for r in RAG_ORDER},
+                overdue_pending=Count("pk", filter=rag(Rag.RED) & pending),
+                overdue_extended=Count("pk", filter=rag(Rag.RED) & Q(extensions__gt=0)),
+                extended=Count("pk", filter=Q(extensions__gt=0)),
+                pending=Count("pk", filter=pending),
+                review=Count("pk", filter=Q(state=ActionState.EVIDENCE_SUBMITTED)),
+                sign_off=Count("pk", filter=Q(state=ActionState.ACCEPTED)),
+                checks_due=Count("pk", filter=Q(state=ActionState.LEARNING_CHECK_DUE)),
+                **{f"verdict_{v.value}": Count("pk", filter=_verdict(v)) for v in Verdict},
+                **trend_counts,
+            )
         )
-    }
-    counts = {name: sum(row[name] for row in per_agency.values()) for name in figures}
+        return {row.pop("agency_id"): row for row in rows}
+
+    key = (today, tuple((q.start, q.end) for q in period.quarters))
+    return kept(KEPT, key=key, compute=scan)
+
+
+TREND = ("due", "complete", "red")
+FIGURES = (
+    "overdue_pending",
+    "overdue_extended",
+    "extended",
+    "pending",
+    "review",
+    "sign_off",
+    "checks_due",
+    *(f"verdict_{v.value}" for v in Verdict),
+)
+
+
+def build(user: Any, period: Period) -> SectionFigures | None:
+    agencies = list(
+        visible_agencies(user)
+        .order_by("name")
+        .only("pk", "name", "short_name", "kind", "is_active")
+    )
+    every = _per_agency(period)
+    # the agencies the user sees, alone, from here on
+    per_agency = {a.pk: every[a.pk] for a in agencies if a.pk in every}
+    names = [*FIGURES, *(f"q{i}_{f}" for i in range(len(period.quarters)) for f in TREND)]
+    counts = {name: sum(row[name] for row in per_agency.values()) for name in names}
     counts["overdue"] = sum(row[Rag.RED.value] for row in per_agency.values())
-    # 3. The agencies' names (the rows, zeros included).
+    # the agencies' rows, zeros included
     agency_rows = []
     totals = dict.fromkeys([r.value for r in RAG_ORDER] + ["total"], 0)
-    for agency in agencies.order_by("name").only("pk", "name", "short_name", "kind", "is_active"):
+    for agency in agencies:
         row = per_agency.get(agency.pk)
         if row is None and (not agency.is_active or agency.kind == AgencyKind.PARTNERSHIP):
             continue
@@ -263,18 +295,17 @@ def _key_figures(total: int, counts: dict[str, Any]) -> tuple[Figure, ...]:
 
 
 def summary(user: Any, period: Period) -> SectionFigures:
-    """:func:`build`'s key figures alone, in one aggregate query (the home page). Every
-    action counted in ``build``'s table by agency is of a visible agency, so the total
-    is the count of the visible agencies' actions; red does not read the amber window."""
-    red = rag_q(Rag.RED, today=period.today, amber_days=0)
-    counts = (
-        Action.objects.filter(agency__in=visible_agencies(user))
-        .order_by()
-        .aggregate(
-            total=Count("pk"),
-            overdue=Count("pk", filter=red),
-            review=Count("pk", filter=Q(state=ActionState.EVIDENCE_SUBMITTED)),
-            checks_due=Count("pk", filter=Q(state=ActionState.LEARNING_CHECK_DUE)),
+    """:func:`build`'s key figures alone (the home page), added up from the same kept
+    rows of the agencies the user sees: no scan while no action has changed."""
+    every = _per_agency(period)
+    rows = [every[pk] for pk in visible_agencies(user).values_list("pk", flat=True) if pk in every]
+    counts = {
+        name: sum(row[field] for row in rows)
+        for name, field in (
+            ("total", "total"),
+            ("overdue", Rag.RED.value),
+            ("review", "review"),
+            ("checks_due", "checks_due"),
         )
-    )
+    }
     return SectionFigures(key_figures=_key_figures(counts["total"], counts))

@@ -83,7 +83,8 @@ def rag_q(rag: str, today: date | None = None, amber_days: int | None = None) ->
         return Q(state__in=COMPLETE_STATES)
     if rag == Rag.CANCELLED:
         return Q(state=ActionState.CANCELLED)
-    delivering = Q(state__in=DELIVERY_STATES)
+    # in_literal: the lists walk action_delivery_walk_idx on SQLite too (core.lookups)
+    delivering = Q(state__in_literal=DELIVERY_STATES)
     if rag == Rag.RED:
         return delivering & Q(target_date__lt=today)
     if rag == Rag.AMBER:
@@ -140,7 +141,8 @@ def li_queue(*, user: Any) -> QuerySet[Action]:
         wanted.append(ActionState.EVIDENCE_SUBMITTED)
     if manager or user.has_perm("actions.run_learning_check"):
         wanted.append(ActionState.LEARNING_CHECK_DUE)
-    qs = Action.objects.filter(visible_q(user), state__in=wanted)
+    # in_literal: the partial index action_li_queue_idx is walked on SQLite too
+    qs = Action.objects.filter(visible_q(user), state__in_literal=wanted)
     arrived = StateLog.objects.filter(
         content_type=ContentType.objects.get_for_model(Action),
         object_id=OuterRef("pk"),

@@ -186,6 +186,8 @@ class Challenge(ConcurrentTransitionMixin, TimeStampedModel):
             # the list (newest first) walks these in order and stops after a page, the
             # open tab reading only the open rows however many closed ones years leave
             models.Index(fields=["-raised_on", "-id"], name="challenge_list_idx"),
+            # (selectors.challenge_list asks for OPEN_STATES with in_literal, in this order,
+            # so SQLite walks it too: core.lookups)
             models.Index(
                 fields=["-raised_on", "-id"],
                 name="challenge_open_list_idx",

@@ -8,6 +8,7 @@ professional difference about a child is the two agencies' business."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -19,10 +20,15 @@ from challenge_log import permissions
 from challenge_log.models import Challenge, ChallengeState, Responder
 
 
-def challenge_list(*, user: Any) -> QuerySet[Challenge]:
+def challenge_list(*, user: Any, states: Sequence[str] | None = None) -> QuerySet[Challenge]:
+    """The challenges ``user`` may see, newest first; ``states`` keeps those states only
+    (the list's tabs: ``OPEN_STATES`` walks the partial index of the open rows, on SQLite
+    too, because it is asked with ``in_literal``: ``core.lookups``)."""
     if not user.is_authenticated or not user.is_active:
         return Challenge.objects.none()
     qs = Challenge.objects.all()
+    if states is not None:
+        qs = qs.filter(state__in_literal=[str(s) for s in states])
     if not permissions.sees_all(user):
         mine = sorted(agency_grants(user).get("view_agency_records", frozenset()))
         qs = qs.filter(

@@ -40,10 +40,7 @@ def challenge_list(request: HttpRequest) -> HttpResponse:
     show = request.GET.get("show", "open")
     if show not in SHOW:
         show = "open"
-    qs = selectors.challenge_list(user=request.user)
-    states = SHOW[show][1]
-    if states is not None:
-        qs = qs.filter(state__in=states)
+    qs = selectors.challenge_list(user=request.user, states=SHOW[show][1])
     page = BoundedPaginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -11,10 +11,16 @@ class CoreConfig(AppConfig):
 
         install()  # choice errors never repeat the value sent
 
+        from core import lookups
+
+        lookups.install()  # field__in_literal: partial indexes usable on SQLite
+
         from datetime import timedelta
 
         from core.submissions import sweep_used_tokens
-        from core.sweeps import register_sweep
+        from core.sweeps import DAILY, register_sweep
 
         # One-time form tokens are kept a day; an hourly sweep forgets the older ones.
         register_sweep("used_submission_tokens", sweep_used_tokens, cadence=timedelta(hours=1))
+        # SQLite's planner statistics, without which it ignores the partial indexes
+        register_sweep("sqlite_statistics", lookups.refresh_statistics, cadence=DAILY)

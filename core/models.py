@@ -119,3 +119,14 @@ class FormSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.token} → {self.redirect_to}"
+
+
+class DataStamp(models.Model):
+    """A random number that every committed change of a kind of record replaces
+    (``core.kept``): a process keeps figures computed from those records under it."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    stamp = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return self.name
