@@ -22,9 +22,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 # Proportions to the number of actions (S 10,000; L 100,000).
-ACTIONS_PER_FORM = 20  # audit forms: 500 at S, 5,000 at L
-CASES_PER_AUDIT = 10
-AGENCIES_PER_AUDIT = 5  # 50 forms an audit: 10 audits at S, 100 at L
+ACTIONS_PER_FORM = 10  # audit forms: 1,000 at S, 10,000 at L
+CASES_PER_AUDIT = 4
+# 20 forms an audit: 50 audits at S (a page of the audits list), 500 at L
+AGENCIES_PER_AUDIT = 5
 ACTIONS_PER_CHALLENGE = 10  # challenges: 1,000 at S, 10,000 at L
 ACTIONS_PER_PAST_PLAN = 10_000  # closed plans before the current one: 1 at S, 10 at L
 PLAN_REPEAT = 12  # the current plan: the seed's 16 lines twelve times (192 lines)
@@ -782,7 +783,7 @@ def loop_selectors(lw: LoopWorld) -> list[tuple[str, int, Callable[[Any], Any]]]
         return rows
 
     def challenge_list(user: Any) -> Any:
-        rows = list(challenges.challenge_list(user=user).filter(state__in=OPEN_STATES)[:page])
+        rows = list(challenges.challenge_list(user=user, states=OPEN_STATES)[:page])
         for c in rows:
             _ = (c.raised_by, c.raised_by_agency, c.challenged_agency, c.stage)
         return rows
