@@ -53,12 +53,15 @@ def with_amber_window(qs: QuerySet[Action]) -> QuerySet[Action]:
     return qs.annotate(**{AMBER_WINDOW_ANNOTATION: Subquery(window)})
 
 
-def _with_rows(qs: QuerySet[Action]) -> QuerySet[Action]:
+def _with_rows(qs: QuerySet[Action], *, joined: bool = True) -> QuerySet[Action]:
     # Each source's records (and what their labels read) in one query a source type.
+    # ``joined=False`` reads the agencies and leads in a query each instead of joining
+    # them, for a filter the join would let SQLite's planner drive from the small joined
+    # table (every user, then each one's actions: the whole table; ``my_actions``).
+    related = ("agency", "lead")
+    qs = qs.select_related(*related) if joined else qs.prefetch_related(*related)
     return with_amber_window(
-        qs.select_related("agency", "lead").prefetch_related(
-            GenericPrefetch("source", sources.prefetch_querysets())
-        )
+        qs.prefetch_related(GenericPrefetch("source", sources.prefetch_querysets()))
     )
 
 
@@ -118,7 +121,9 @@ def my_actions(*, user: Any) -> QuerySet[Action]:
         Q(lead=user) | Q(agency__in=agencies_for(user, "sign_off_action")),
         visible_q(user),
     ).exclude(state__in=[ActionState.EMBEDDED, ActionState.CANCELLED])
-    return _with_rows(qs).order_by("target_date", "pk")
+    # not joined: with statistics, SQLite drove "lead = me OR agency IN (...)" from the
+    # joined users, reading every action (135 ms at 100,000 actions; 16 ms this way)
+    return _with_rows(qs, joined=False).order_by("target_date", "pk")
 
 
 def may_see_li_queue(user: Any) -> bool:

@@ -314,6 +314,18 @@ class AuditForm(ConcurrentTransitionMixin, TimeStampedModel):
     due_on = models.DateField(null=True, blank=True)
     # The last reminder sent ("before" / "after" the due date), so a sweep sends each once.
     reminded = models.CharField(max_length=10, blank=True)
+    # My audit forms' order, kept by the database from the state: the work still to do
+    # first (assigned, in progress, returned), then what waits for moderation, then the
+    # accepted; the list walks auditform_mine_idx in that order and stops after a page
+    work_order = models.GeneratedField(
+        expression=models.Case(
+            models.When(state__in=[s.value for s in EDITABLE_FORM_STATES], then=models.Value(0)),
+            models.When(state=F.SUBMITTED.value, then=models.Value(1)),
+            default=models.Value(2),
+        ),
+        output_field=models.PositiveSmallIntegerField(),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ["audit", "case__reference", "agency__name"]
@@ -324,6 +336,9 @@ class AuditForm(ConcurrentTransitionMixin, TimeStampedModel):
             models.Index(fields=["agency", "state"]),
             models.Index(fields=["audit", "state"]),
             models.Index(fields=["state", "due_on"]),
+            models.Index(
+                fields=["work_order", "due_on", "audit", "case", "id"], name="auditform_mine_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from agencies.selectors import agencies_for, visible_agencies
@@ -51,12 +51,17 @@ def form_get(*, user: Any, pk: Any) -> AuditForm:
 
 
 def my_forms(*, user: Any) -> QuerySet[AuditForm]:
-    """The forms of the agencies the user audits for, open ones first: a fixed number of
-    queries whatever their number."""
+    """The forms of the agencies the user audits for: the work still to do first (by due
+    date), then those waiting for moderation, then the accepted (``work_order``); within
+    an audit in the order its cases were sampled. A fixed number of queries whatever
+    their number, the first page read along ``auditform_mine_idx``: the agency is checked
+    for each form (``EXISTS``), not made the way in (``IN``), which had SQLite read every
+    form of the user's agencies and sort them all."""
+    mine = agencies_for(user, "complete_audit_form").filter(pk=OuterRef("agency_id"))
     return (
         AuditForm.objects.select_related("audit", "case", "agency", "assignee")
-        .filter(agency__in=agencies_for(user, "complete_audit_form"))
-        .order_by("state", "due_on", "audit_id", "case__reference", "pk")
+        .filter(Exists(mine))
+        .order_by("work_order", "due_on", "audit_id", "case_id", "pk")
     )
 
 

@@ -18,6 +18,7 @@ from tests.factories.audits import (
     NUMBER_Q,
     OVERALL_Q,
     TEXT_Q,
+    accepted,
     form_of,
     grade,
     make_audit,
@@ -173,3 +174,26 @@ def test_an_answered_form_keeps_its_version_after_the_template_changes(audit, ag
     assert GRADE_Q in html and "A reworded question" not in html
     # and a new audit on the new version shows the new wording
     assert make_version().number == 1 or True
+
+
+def test_my_forms_list_the_work_still_to_do_first(qa, agency_a, amy):
+    """Issue 13: the forms to complete come before those waiting for moderation and the
+    accepted, whatever their due dates (the list walks ``auditform_mine_idx``)."""
+    done = make_audit(lead=qa, agencies=[agency_a], title="Done early", due_in_days=-30)
+    waiting = make_audit(lead=qa, agencies=[agency_a], title="Waiting", due_in_days=-10)
+    to_do = make_audit(lead=qa, agencies=[agency_a], title="To do", due_in_days=20)
+    accepted(form_of(done, agency_a), by=amy, moderator=qa)
+    submitted(form_of(waiting, agency_a), by=amy)
+    html = login(amy).get(reverse("audits:my-forms")).content.decode()
+    first = {
+        name: html.index(form.get_absolute_url())
+        for name, form in (
+            ("to do", form_of(to_do, agency_a)),
+            ("waiting", form_of(waiting, agency_a)),
+            ("done", form_of(done, agency_a)),
+        )
+    }
+    assert first["to do"] < first["waiting"] < first["done"], first
+    form = form_of(done, agency_a)
+    form.refresh_from_db()
+    assert (form.state, form.work_order) == (F.ACCEPTED, 2)
