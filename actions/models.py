@@ -37,6 +37,7 @@ from actions.permissions import (
 )
 from agencies.models import Partnership
 from core.kept import changed
+from core.links import record_url
 from core.models import ChangeRecord, TimeStampedModel
 from core.transitions import logged_transition
 
@@ -222,7 +223,7 @@ class Action(ConcurrentTransitionMixin, TimeStampedModel):
         )
 
     def get_absolute_url(self) -> str:
-        return reverse("actions:detail", args=[self.pk])
+        return record_url("actions:detail", self.pk)  # a plan's page links hundreds
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         # Set once, when the action is first saved; never changed after.
