@@ -137,8 +137,15 @@ def run_phase(
     """``plan``: "trivial", "home", "signed_in" or "journey". Returns the tally and its
     duration."""
     tally = Tally()
-    start_gate = threading.Barrier(len(users) + 1)
-    deadline: list[float] = [0.0]
+    clock: list[float] = [0.0, 0.0]  # start, deadline
+
+    def start_clock() -> None:
+        # run by the barrier before it lets anyone through, so no user can find the
+        # deadline not yet set and stop at once
+        clock[0] = time.perf_counter()
+        clock[1] = clock[0] + seconds
+
+    start_gate = threading.Barrier(len(users) + 1, action=start_clock)
 
     def user_thread(username: str, action_ids: list[int]) -> None:
         browser = Browser(port, tally)
@@ -146,7 +153,7 @@ def run_phase(
             tally.add("sign in (failed)", 0, False)
         start_gate.wait()
         i = 0
-        while time.perf_counter() < deadline[0]:
+        while time.perf_counter() < clock[1]:
             if plan == "trivial":
                 browser.request(TRIVIAL, "GET", "/sign-in/")
             elif plan == "home":
@@ -171,11 +178,9 @@ def run_phase(
     for thread in threads:
         thread.start()
     start_gate.wait()  # everyone signed in: the clock starts
-    t0 = time.perf_counter()
-    deadline[0] = t0 + seconds
     for thread in threads:
         thread.join(timeout=seconds + 60)
-    return tally, time.perf_counter() - t0
+    return tally, time.perf_counter() - clock[0]
 
 
 def summary(tally: Tally, elapsed: float) -> list[dict]:
@@ -389,10 +394,10 @@ def main() -> int:
             tally, elapsed = run_phase(port, users, seconds, plan)
             phases[name] = summary(tally, elapsed)
             print("\n".join(table(phases[name])), flush=True)
-        ceiling = next(r["rps"] for r in phases["ceiling"] if r["page"] == TRIVIAL)
-        home = next(r["rps"] for r in phases["my_work"] if r["page"] == MY_WORK)
+        ceiling = next((r["rps"] for r in phases["ceiling"] if r["page"] == TRIVIAL), 0.0)
+        home = next((r["rps"] for r in phases["my_work"] if r["page"] == MY_WORK), 0.0)
         ratio = home / ceiling if ceiling else 0.0
-        floor = next(r["rps"] for r in phases["signed_in"] if r["page"] == SIGNED_IN)
+        floor = next((r["rps"] for r in phases["signed_in"] if r["page"] == SIGNED_IN), 0.0)
         floor_ratio = floor / ceiling if ceiling else 0.0
         print(f"help page, signed in / sign-in page: {floor} / {ceiling} req/s")
         requests = sum(r["requests"] + r["errors"] for p in phases.values() for r in p)
