@@ -107,16 +107,19 @@ class ActionQuerySet(models.QuerySet["Action"]):
         for action in objs:
             if action.original_target_date is None:
                 action.original_target_date = action.target_date
-        changed(KEPT)  # no signal: the overview's kept figures (core.kept)
-        return super().bulk_create(objs, *args, **kwargs)
+        made = super().bulk_create(objs, *args, **kwargs)
+        changed(KEPT)  # no signal: the overview's kept figures (core.kept), after the write
+        return made
 
     def update(self, **kwargs: Any) -> int:
+        rows = super().update(**kwargs)
         changed(KEPT)
-        return super().update(**kwargs)
+        return rows
 
     def delete(self) -> tuple[int, dict[str, int]]:
+        deleted = super().delete()
         changed(KEPT)
-        return super().delete()
+        return deleted
 
     def reminding(self) -> ActionQuerySet:
         """The actions reminders and escalations may be sent about: not held, and whose

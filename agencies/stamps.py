@@ -27,20 +27,18 @@ never meets a kept value by accident.
 from __future__ import annotations
 
 import secrets
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from agencies.models import GrantStamp
+from core.kept import Shelf
 
 EVERYONE = 0
 # Users a process keeps (the least recently used go first): a few hundred bytes each,
 # up to a few tens of kilobytes for someone granted on a hundred agencies.
 KEEP = 2_000
 
-_kept: OrderedDict[int, tuple[tuple[int, int], dict[str, Any]]] = OrderedDict()
-_lock = threading.Lock()
+_shelf = Shelf(KEEP)
 
 
 def _new() -> int:
@@ -72,25 +70,14 @@ def recall(user_id: int, stamp: tuple[int, int] | None) -> dict[str, Any] | None
     """What this process keeps for the user under ``stamp``, if anything."""
     if stamp is None:
         return None
-    with _lock:
-        hit = _kept.get(user_id)
-        if hit is None or hit[0] != stamp:
-            return None
-        _kept.move_to_end(user_id)
-        return hit[1]
+    return cast("dict[str, Any] | None", _shelf.recall(user_id, stamp))
 
 
 def keep(user_id: int, stamp: tuple[int, int] | None, values: dict[str, Any]) -> None:
-    if stamp is None:
-        return
-    with _lock:
-        _kept[user_id] = (stamp, values)
-        _kept.move_to_end(user_id)
-        while len(_kept) > KEEP:
-            _kept.popitem(last=False)
+    if stamp is not None:
+        _shelf.keep(user_id, stamp, values)
 
 
 def forget_all() -> None:
     """Drop what this process keeps (tests)."""
-    with _lock:
-        _kept.clear()
+    _shelf.clear()

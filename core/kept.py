@@ -39,18 +39,48 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 
 T = TypeVar("T")
 
-# (name, key) pairs a process keeps, the least recently used going first
-KEEP = 32
 
-_kept: OrderedDict[tuple[str, Hashable], tuple[int, Any]] = OrderedDict()
-_lock = threading.Lock()
+class Shelf:
+    """What a process keeps, each value under the stamp it was read or computed with, at
+    most ``size`` of them (the least recently used go first). Thread-safe. Used here and
+    by ``agencies.stamps`` (a user's grants under their grant stamp)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, tuple[Hashable, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def recall(self, key: Hashable, stamp: Hashable) -> Any | None:
+        """The value kept for ``key`` under ``stamp``; None if none (None is never kept)."""
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is None or hit[0] != stamp:
+                return None
+            self._items.move_to_end(key)
+            return hit[1]
+
+    def keep(self, key: Hashable, stamp: Hashable, value: Any) -> None:
+        with self._lock:
+            self._items[key] = (stamp, value)
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+# (name, key) pairs a process keeps
+KEEP = 32
+_shelf = Shelf(KEEP)
 
 
 def _replace(name: str) -> None:
@@ -71,7 +101,8 @@ def _pending(name: str) -> bool:
 
 def changed(name: str) -> None:
     """``name``'s records changed in the current transaction: replace its stamp once
-    it commits (at once outside a transaction)."""
+    it commits (at once outside a transaction: call it after the write, not before, or a
+    reader between the two would keep the old figures under the new stamp)."""
     if connection.in_atomic_block and _pending(name):
         return
     transaction.on_commit(partial(_replace, name))
@@ -94,25 +125,17 @@ def kept(name: str, *, key: Hashable, compute: Callable[[], T]) -> T:
         stamp = stamp_of(name)
         if stamp is None:
             return compute()
-    slot = (name, key)
-    with _lock:
-        hit = _kept.get(slot)
-        if hit is not None and hit[0] == stamp:
-            _kept.move_to_end(slot)
-            return hit[1]  # type: ignore[no-any-return]
+    hit = _shelf.recall((name, key), stamp)
+    if hit is not None:
+        return cast(T, hit)
     value = compute()
-    with _lock:
-        _kept[slot] = (stamp, value)
-        _kept.move_to_end(slot)
-        while len(_kept) > KEEP:
-            _kept.popitem(last=False)
+    _shelf.keep((name, key), stamp, value)
     return value
 
 
 def forget() -> None:
     """Drop everything this process keeps (for tests)."""
-    with _lock:
-        _kept.clear()
+    _shelf.clear()
 
 
 def watch(name: str, *models: Any) -> None:

@@ -118,3 +118,28 @@ def test_the_overview_counts_again_after_a_committed_change(chair, agency_a, ali
     assert overdue() == 1
     late.refresh_from_db()
     assert late.state == ActionState.ASSIGNED
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda a: Action.objects.filter(pk=a.pk).update(description="Changed"),
+        lambda a: Action.objects.filter(pk=a.pk).delete(),
+        lambda a: Action.objects.bulk_create(
+            [Action(agency=a.agency, lead=a.lead, description="More", target_date=a.target_date)]
+        ),
+    ],
+    ids=["update", "delete", "bulk_create"],
+)
+def test_outside_a_transaction_the_stamp_is_replaced_after_the_write(
+    write, agency_a, alice, manager
+):
+    """Replaced before, a reader in between would keep the old figures under the new
+    stamp, and nothing would replace it again."""
+    action = ActionFactory(agency=agency_a, lead=alice, by=manager)
+    with CaptureQueriesContext(connection) as ctx:
+        write(action)
+    sql = [q["sql"] for q in ctx.captured_queries]
+    wrote = max(i for i, q in enumerate(sql) if '"actions_action"' in q and "SELECT" not in q[:8])
+    stamped = next(i for i, q in enumerate(sql) if '"core_datastamp"' in q)
+    assert wrote < stamped, sql
